@@ -25,6 +25,10 @@ export const ERRORS = {
   // -- sidecar ---------------------------------------------------------------
 
   // -- php bootstrap and hooks -----------------------------------------------
+  PHP_BAD_ENDPOINT: { code: 'TRACEKIT_E_PHP_BAD_ENDPOINT', exitCode: 2, summary: 'An --endpoint for the PHP bootstrap is not a unix socket URL or a loopback http://IP:PORT.' },
+  PHP_BAD_SERVICE: { code: 'TRACEKIT_E_PHP_BAD_SERVICE', exitCode: 2, summary: 'A --service name is empty or has characters a php-fpm pool file cannot carry.' },
+  PHP_INIT_WOULD_OVERWRITE: { code: 'TRACEKIT_E_PHP_INIT_WOULD_OVERWRITE', exitCode: 2, summary: 'php init would overwrite a file that tracekit did not write.' },
+  PHP_RUNTIME_MISSING: { code: 'TRACEKIT_E_PHP_RUNTIME_MISSING', exitCode: 2, summary: 'The PHP runtime or its templates are missing from the tracekit package.' },
 
   // -- collector, agent settings, doctor -------------------------------------
 } as const satisfies Record<string, ErrorSpec>;

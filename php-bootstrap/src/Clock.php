@@ -1,0 +1,28 @@
+<?php
+namespace Tracekit\Runtime;
+
+/**
+ * Wall-clock timestamps as decimal strings of Unix nanoseconds, which is how
+ * OTLP/JSON carries 64-bit integers. Strings keep microsecond precision that a
+ * float would lose, and need no hrtime() (PHP 7.3+).
+ */
+final class Clock
+{
+    public static function nowNanos(): string
+    {
+        $parts = \explode(' ', \microtime());
+        return $parts[1] . \substr($parts[0], 2, 6) . '000';
+    }
+
+    /** @param mixed $seconds a float such as $_SERVER['REQUEST_TIME_FLOAT'] */
+    public static function secondsToNanos($seconds): ?string
+    {
+        if (!\is_float($seconds) && !\is_int($seconds)) {
+            return null;
+        }
+        if ($seconds <= 0 || $seconds > 4102444800) {
+            return null;
+        }
+        return \str_replace('.', '', \sprintf('%.6F', $seconds)) . '000';
+    }
+}
