@@ -23,6 +23,11 @@ export const ERRORS = {
   AUDIT_BAD_EXTENSION: { code: 'TRACEKIT_E_AUDIT_BAD_EXTENSION', exitCode: 2, summary: 'An --ext value is not a list of file extensions.' },
 
   // -- sidecar ---------------------------------------------------------------
+  SIDECAR_BAD_CONFIG: { code: 'TRACEKIT_E_SIDECAR_BAD_CONFIG', exitCode: 2, summary: 'The sidecar --config file is not valid YAML/JSON or has a wrong key or value.' },
+  SIDECAR_REMOTE_LISTEN: { code: 'TRACEKIT_E_SIDECAR_REMOTE_LISTEN', exitCode: 2, summary: '--listen names a non-loopback address and --allow-remote was not given.' },
+  SIDECAR_TOKEN_UNREADABLE: { code: 'TRACEKIT_E_SIDECAR_TOKEN_UNREADABLE', exitCode: 2, summary: 'The upstream token file cannot be read or does not hold one line.' },
+  SIDECAR_LISTEN_FAILED: { code: 'TRACEKIT_E_SIDECAR_LISTEN_FAILED', exitCode: 2, summary: 'The sidecar cannot listen on its TCP address or unix socket (in use, no permission, unknown group).' },
+  SIDECAR_SPOOL_UNWRITABLE: { code: 'TRACEKIT_E_SIDECAR_SPOOL_UNWRITABLE', exitCode: 2, summary: 'The spool directory cannot be created or written.' },
 
   // -- php bootstrap and hooks -----------------------------------------------
   PHP_BAD_ENDPOINT: { code: 'TRACEKIT_E_PHP_BAD_ENDPOINT', exitCode: 2, summary: 'An --endpoint for the PHP bootstrap is not a unix socket URL or a loopback http://IP:PORT.' },
@@ -31,6 +36,14 @@ export const ERRORS = {
   PHP_RUNTIME_MISSING: { code: 'TRACEKIT_E_PHP_RUNTIME_MISSING', exitCode: 2, summary: 'The PHP runtime or its templates are missing from the tracekit package.' },
 
   // -- collector, agent settings, doctor -------------------------------------
+  COLLECTOR_BAD_LISTEN: { code: 'TRACEKIT_E_COLLECTOR_BAD_LISTEN', exitCode: 2, summary: '--listen is not a private IP address (public, every interface, a host name or malformed).' },
+  COLLECTOR_BAD_CIDR: { code: 'TRACEKIT_E_COLLECTOR_BAD_CIDR', exitCode: 2, summary: 'An --allow entry is not a valid CIDR (malformed, host bits set, or /0).' },
+  COLLECTOR_BAD_TEMPO_URL: { code: 'TRACEKIT_E_COLLECTOR_BAD_TEMPO_URL', exitCode: 2, summary: '--tempo is not an http(s)://HOST:PORT URL.' },
+  AGENT_BAD_ENDPOINT: { code: 'TRACEKIT_E_AGENT_BAD_ENDPOINT', exitCode: 2, summary: '--endpoint is not an http(s) URL, or its port belongs to the other OTLP protocol.' },
+  AGENT_BAD_TOKEN: { code: 'TRACEKIT_E_AGENT_BAD_TOKEN', exitCode: 2, summary: 'The --token-file is empty or holds characters a header cannot carry.' },
+  AGENT_SETTINGS_INVALID: { code: 'TRACEKIT_E_AGENT_SETTINGS_INVALID', exitCode: 1, summary: 'agent settings --check found problems in a managed-settings.json at or above --fail-level.' },
+  DOCTOR_NOTHING_TO_CHECK: { code: 'TRACEKIT_E_DOCTOR_NOTHING_TO_CHECK', exitCode: 2, summary: 'doctor was given no file and found none at the default locations.' },
+  DOCTOR_UNPARSEABLE: { code: 'TRACEKIT_E_DOCTOR_UNPARSEABLE', exitCode: 2, summary: 'A file given to doctor or agent settings --check is not valid YAML/JSON/ini.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERRORS;

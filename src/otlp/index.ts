@@ -1,0 +1,4 @@
+export { SIGNALS, SIGNAL_NAMES, isSignalName, type Signal, type SignalName } from './signals.js';
+export { validateProtobuf, OtlpDecodeError, MAX_MESSAGE_DEPTH, type ValidationStats } from './validate-protobuf.js';
+export { jsonToProtobuf, protobufToJson, encodeMessage, type TranscodedRequest } from './json.js';
+export { root as otlpRoot, lookupType } from './schema.js';

@@ -1,0 +1,332 @@
+import type { Logger } from '../logger.js';
+import type { SignalName } from '../otlp/index.js';
+import type { SidecarMetrics } from './metrics.js';
+import type { Spool, SpoolEntry, SpoolSegment } from './spool.js';
+import type { ExportResult, UpstreamTransport } from './upstream/export-result.js';
+
+export interface PipelineOptions {
+  readonly maxQueueBytes: number;
+  readonly maxBatchItems: number;
+  readonly maxBatchBytes: number;
+  readonly batchTimeoutMillis: number;
+  readonly upstreamConcurrency: number;
+  readonly upstreamTimeoutMillis: number;
+  /** Pause before the spool is tried again after the upstream failed. */
+  readonly spoolRetryMillis: number;
+  readonly durable: boolean;
+}
+
+interface Batch {
+  readonly signal: SignalName;
+  /** Payloads held in memory (empty for a batch read back from the spool). */
+  payloads: Buffer[];
+  items: number;
+  memoryBytes: number;
+  /** Files on disk holding this batch's data. */
+  spoolEntries: SpoolEntry[];
+  segment: SpoolSegment | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export type AcceptResult = 'accepted' | 'full';
+
+/**
+ * Accepted data → per-signal open batch → sealed batches in memory → upstream.
+ * Memory is bounded by maxQueueBytes: over it, sealed batches spill to the
+ * spool; when neither has room, accept() answers 'full' (the receiver says
+ * 503). A batch leaves memory only when the upstream took it, it is on disk,
+ * or it is counted as dropped.
+ */
+export class Pipeline {
+  private readonly open = new Map<SignalName, Batch>();
+  private readonly ready: Batch[] = [];
+  private readonly inflight = new Set<Batch>();
+  private readonly claimed = new Set<string>();
+  private queueBytesValue = 0;
+  private spilling: Promise<void> | null = null;
+  private spoolRetryAt = 0;
+  private spoolTimer: NodeJS.Timeout | null = null;
+  private draining = false;
+  private readonly abort = new AbortController();
+  private idleWaiters: (() => void)[] = [];
+  upstreamHealthy = true;
+
+  constructor(
+    private readonly options: PipelineOptions,
+    private readonly transports: ReadonlyMap<SignalName, UpstreamTransport>,
+    private readonly spool: Spool | null,
+    private readonly metrics: SidecarMetrics,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get queueBytes(): number {
+    return this.queueBytesValue;
+  }
+
+  /** Takes one validated protobuf export request. Resolves once it is queued (durable: once it is on disk). */
+  async accept(signal: SignalName, payload: Buffer, items: number): Promise<AcceptResult> {
+    if (this.draining) return 'full';
+    if (this.queueBytesValue + payload.length > this.options.maxQueueBytes) {
+      await this.makeRoom(payload.length);
+      if (this.queueBytesValue + payload.length > this.options.maxQueueBytes) return 'full';
+    }
+    if (this.options.durable) {
+      if (!this.spool!.reserve(payload.length)) return 'full';
+      const batch = await this.openBatch(signal);
+      this.add(batch, payload, items);
+      try {
+        await batch.segment!.append(payload, items);
+      } catch (error) {
+        this.log.error({ err: error }, 'cannot write to the spool in durable mode');
+        this.spool!.release(payload.length);
+        throw error;
+      }
+      return 'accepted';
+    }
+    const batch = this.open.get(signal) ?? this.newBatch(signal, null);
+    this.add(batch, payload, items);
+    return 'accepted';
+  }
+
+  private pendingOpen = new Map<SignalName, Promise<Batch>>();
+
+  private async openBatch(signal: SignalName): Promise<Batch> {
+    const existing = this.open.get(signal);
+    if (existing) return existing;
+    let pending = this.pendingOpen.get(signal);
+    if (!pending) {
+      pending = this.spool!.openSegment(signal).then((segment) => {
+        this.pendingOpen.delete(signal);
+        return this.newBatch(signal, segment);
+      });
+      this.pendingOpen.set(signal, pending);
+    }
+    return pending;
+  }
+
+  private newBatch(signal: SignalName, segment: SpoolSegment | null): Batch {
+    const batch: Batch = { signal, payloads: [], items: 0, memoryBytes: 0, spoolEntries: [], segment, timer: null };
+    this.open.set(signal, batch);
+    batch.timer = setTimeout(() => this.seal(batch), this.options.batchTimeoutMillis);
+    batch.timer.unref();
+    return batch;
+  }
+
+  private add(batch: Batch, payload: Buffer, items: number): void {
+    batch.payloads.push(payload);
+    batch.items += items;
+    batch.memoryBytes += payload.length;
+    this.queueBytesValue += payload.length;
+    if (batch.items >= this.options.maxBatchItems || batch.memoryBytes >= this.options.maxBatchBytes) this.seal(batch);
+  }
+
+  private seal(batch: Batch): void {
+    if (this.open.get(batch.signal) !== batch) return;
+    this.open.delete(batch.signal);
+    if (batch.timer) clearTimeout(batch.timer);
+    batch.timer = null;
+    this.ready.push(batch);
+    this.pump();
+  }
+
+  /** Frees memory by moving sealed batches to disk (or, durable, by forgetting copies already there). */
+  private makeRoom(needed: number): Promise<void> {
+    if (!this.spool) return Promise.resolve();
+    for (const batch of [...this.open.values()]) if (batch.memoryBytes > 0) this.seal(batch);
+    this.spilling ??= this.spill(needed).finally(() => {
+      this.spilling = null;
+    });
+    return this.spilling;
+  }
+
+  private async spill(needed: number): Promise<void> {
+    while (this.queueBytesValue + needed > this.options.maxQueueBytes) {
+      const batch = this.ready.shift();
+      if (!batch) return;
+      const moved = await this.toSpool(batch);
+      if (!moved) {
+        this.ready.unshift(batch);
+        return;
+      }
+      this.log.debug({ signal: batch.signal, items: batch.items }, 'memory queue full; batch spilled to the spool');
+    }
+  }
+
+  /** Puts a batch's data on disk (if not there already) and releases its memory. False when the spool is full. */
+  private async toSpool(batch: Batch): Promise<boolean> {
+    if (!this.spool) return false;
+    if (batch.segment) {
+      batch.spoolEntries.push(await batch.segment.close());
+      batch.segment = null;
+    }
+    if (batch.spoolEntries.length === 0 && batch.payloads.length > 0) {
+      const entry = await this.spool.writeBatch(
+        batch.signal,
+        batch.payloads.map((payload, i) => ({ payload, items: i === 0 ? batch.items : 0 })),
+      );
+      if (!entry) return false;
+      batch.spoolEntries.push(entry);
+    }
+    for (const entry of batch.spoolEntries) {
+      this.spool.adopt(entry);
+      this.claimed.delete(entry.file);
+    }
+    this.release(batch);
+    return true;
+  }
+
+  private release(batch: Batch): void {
+    this.queueBytesValue -= batch.memoryBytes;
+    batch.memoryBytes = 0;
+    batch.payloads = [];
+  }
+
+  private pump(): void {
+    while (this.inflight.size < this.options.upstreamConcurrency) {
+      const batch = this.ready.shift() ?? this.nextSpoolBatch();
+      if (!batch) break;
+      this.inflight.add(batch);
+      void this.deliver(batch)
+        .catch((error: unknown) => this.log.error({ err: error, signal: batch.signal }, 'delivering a batch failed unexpectedly'))
+        .finally(() => {
+          this.inflight.delete(batch);
+          this.pump();
+          this.checkIdle();
+        });
+    }
+  }
+
+  /** Groups unsent spool files of one signal into a batch, when the upstream is not known to be failing. */
+  private nextSpoolBatch(): Batch | null {
+    if (!this.spool || this.draining) return null;
+    const wait = this.spoolRetryAt - this.now();
+    if (wait > 0) {
+      if (!this.spoolTimer) {
+        this.spoolTimer = setTimeout(() => {
+          this.spoolTimer = null;
+          this.pump();
+        }, wait);
+        this.spoolTimer.unref();
+      }
+      return null;
+    }
+    let signal: SignalName | null = null;
+    const entries: SpoolEntry[] = [];
+    let bytes = 0;
+    for (const entry of this.spool.list()) {
+      if (this.claimed.has(entry.file)) continue;
+      if (signal === null) signal = entry.signal;
+      if (entry.signal !== signal) continue;
+      if (entries.length > 0 && bytes + entry.bytes > this.options.maxBatchBytes) break;
+      entries.push(entry);
+      bytes += entry.bytes;
+    }
+    if (signal === null) return null;
+    for (const e of entries) this.claimed.add(e.file);
+    return { signal, payloads: [], items: 0, memoryBytes: 0, spoolEntries: entries, segment: null, timer: null };
+  }
+
+  private async deliver(batch: Batch): Promise<void> {
+    if (batch.segment) {
+      batch.spoolEntries.push(await batch.segment.close());
+      batch.segment = null;
+    }
+    let payloads = batch.payloads;
+    let items = batch.items;
+    if (payloads.length === 0) {
+      payloads = [];
+      items = 0;
+      for (const entry of batch.spoolEntries) {
+        const records = await this.spool!.read(entry);
+        payloads.push(...records.payloads);
+        items += records.items;
+      }
+    }
+    const transport = this.transports.get(batch.signal)!;
+    // Concatenated export requests decode as one request holding all their resources.
+    const body = payloads.length === 1 ? payloads[0]! : Buffer.concat(payloads);
+    const result: ExportResult = body.length === 0 ? { status: 'success', rejectedItems: 0 } : await transport.send(body, this.options.upstreamTimeoutMillis, this.abort.signal);
+    if (result.status === 'success') {
+      this.upstreamHealthy = true;
+      const rejected = Math.min(items, result.rejectedItems);
+      this.metrics.itemsForwarded.inc([batch.signal], items - rejected);
+      if (rejected > 0) {
+        this.metrics.dropped(batch.signal, 'partial_success', rejected);
+        this.log.warn({ signal: batch.signal, rejected, message: result.message }, 'upstream rejected part of a batch');
+      }
+      await this.forget(batch);
+      return;
+    }
+    if (result.status === 'failure') {
+      this.metrics.dropped(batch.signal, 'upstream_rejected', items);
+      this.log.error({ signal: batch.signal, items, reason: result.reason }, 'upstream refused a batch; dropped');
+      await this.forget(batch);
+      return;
+    }
+    this.upstreamHealthy = false;
+    this.spoolRetryAt = this.now() + this.options.spoolRetryMillis;
+    if (batch.payloads.length === 0 && batch.spoolEntries.length > 0) {
+      // Read back from the spool: it stays there for a later attempt.
+      for (const entry of batch.spoolEntries) this.claimed.delete(entry.file);
+      return;
+    }
+    if (await this.toSpool(batch).catch(() => false)) {
+      this.log.warn({ signal: batch.signal, items, reason: result.reason }, 'upstream unavailable; batch kept in the spool');
+      return;
+    }
+    this.metrics.dropped(batch.signal, this.draining ? 'shutdown' : this.spool ? 'spool_full' : 'retry_exhausted', items);
+    this.log.error({ signal: batch.signal, items, reason: result.reason }, 'upstream unavailable and nowhere to keep the batch; dropped');
+    this.release(batch);
+  }
+
+  private async forget(batch: Batch): Promise<void> {
+    this.release(batch);
+    for (const entry of batch.spoolEntries) {
+      this.claimed.delete(entry.file);
+      await this.spool!.remove(entry);
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.ready.length === 0 && this.inflight.size === 0 && this.open.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /**
+   * Stops taking data, sends what memory holds for up to `timeoutMillis`,
+   * then puts the rest in the spool (or counts it dropped for 'shutdown').
+   */
+  async shutdown(timeoutMillis: number): Promise<void> {
+    this.draining = true;
+    if (this.spoolTimer) clearTimeout(this.spoolTimer);
+    for (const signal of [...this.pendingOpen.keys()]) await this.pendingOpen.get(signal);
+    for (const batch of [...this.open.values()]) this.seal(batch);
+    const idle = new Promise<void>((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMillis);
+      timer.unref();
+    });
+    const outcome = await Promise.race([idle, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      // In-flight sends end at once and keep their batches (spool) or count them.
+      this.abort.abort();
+      while (this.inflight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      for (const batch of this.ready.splice(0)) {
+        if (!(await this.toSpool(batch).catch(() => false))) {
+          this.metrics.dropped(batch.signal, 'shutdown', batch.items);
+          this.release(batch);
+        }
+      }
+      this.log.warn({ spoolBytes: this.spool?.bytes ?? 0 }, 'shutdown timeout reached; the rest stays in the spool');
+    }
+  }
+}

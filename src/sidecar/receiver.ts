@@ -1,0 +1,199 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
+import type { Logger } from '../logger.js';
+import { OtlpDecodeError, SIGNALS, encodeMessage, jsonToProtobuf, lookupType, validateProtobuf, type Signal, type SignalName } from '../otlp/index.js';
+import type { SidecarConfig } from './config.js';
+import type { RejectReason, SidecarMetrics } from './metrics.js';
+import type { Pipeline } from './pipeline.js';
+
+const gunzip = promisify(gunzipCallback);
+const rpcStatus = lookupType('RpcStatus');
+
+/** Seconds a client is told to wait when the sidecar is full. */
+const RETRY_AFTER_SECONDS = '2';
+/** How much of an oversized body is read and thrown away so the client can read its 413; beyond this the connection is cut. */
+const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
+
+const ROUTES = new Map<string, Signal>(Object.values(SIGNALS).map((s) => [s.path, s]));
+
+export type Transport = 'tcp' | 'unix';
+
+export interface ReceiverDeps {
+  readonly config: SidecarConfig;
+  readonly pipeline: Pipeline;
+  readonly metrics: SidecarMetrics;
+  readonly log: Logger;
+  readonly readiness: () => { ready: boolean; reason: string };
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: RejectReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * OTLP/HTTP receiver: validates and queues a body, answers at once (never
+ * after the upstream). Cost per request is bounded by maxRequestBytes on the
+ * wire and maxDecompressedBytes after gunzip; validation is linear in it.
+ */
+export function createRequestHandler(deps: ReceiverDeps, transport: Transport): (req: IncomingMessage, res: ServerResponse) => void {
+  const enabled = new Set<SignalName>(deps.config.signals);
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const signal = ROUTES.get(pathname);
+    if (!signal) {
+      if (req.method === 'GET' || req.method === 'HEAD') return serveOps(deps, pathname, req, res);
+      deps.metrics.rejected('none', 'not_found');
+      return plain(res, 404, 'not found\n');
+    }
+    if (req.method !== 'POST') {
+      deps.metrics.rejected(signal.name, 'method_not_allowed');
+      res.setHeader('allow', 'POST');
+      return plain(res, 405, 'method not allowed: OTLP export requests are POSTs\n');
+    }
+    deps.metrics.requestsReceived.inc([signal.name, transport]);
+    handleExport(deps, signal, enabled.has(signal.name), req, res).catch((error: unknown) => {
+      deps.log.error({ err: error, signal: signal.name }, 'unexpected error handling an export request');
+      if (!res.headersSent) plain(res, 500, 'internal error\n');
+    });
+  };
+}
+
+async function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const json = contentType === 'application/json';
+  try {
+    if (!json && contentType !== 'application/x-protobuf') {
+      throw new HttpError(415, 'bad_content_type', `expected Content-Type application/x-protobuf or application/json, found '${contentType || '(none)'}'`);
+    }
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
+      throw new HttpError(415, 'bad_content_type', `expected Content-Encoding gzip or none, found '${encoding}'`);
+    }
+    const { maxRequestBytes, maxDecompressedBytes } = deps.config;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > maxRequestBytes) throw new HttpError(413, 'too_large', `body of ${declared} bytes is over the limit of ${maxRequestBytes}`);
+    let body = await readBody(req, maxRequestBytes);
+    if (encoding !== 'identity') {
+      try {
+        body = await gunzip(body, { maxOutputLength: maxDecompressedBytes });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+          throw new HttpError(413, 'too_large', `body inflates to more than the limit of ${maxDecompressedBytes} bytes`);
+        }
+        throw new HttpError(400, 'undecodable', `body is not valid gzip: ${(error as Error).message}`);
+      }
+    }
+    let payload: Buffer;
+    let items: number;
+    try {
+      if (json) {
+        const transcoded = jsonToProtobuf(signal.requestType, body);
+        payload = Buffer.from(transcoded.bytes.buffer, transcoded.bytes.byteOffset, transcoded.bytes.byteLength);
+        items = transcoded.items;
+      } else {
+        items = validateProtobuf(signal.requestType, body).items;
+        payload = body;
+      }
+    } catch (error) {
+      if (error instanceof OtlpDecodeError) throw new HttpError(400, 'undecodable', error.message);
+      throw error;
+    }
+    deps.metrics.itemsReceived.inc([signal.name], items);
+    if (!enabled) {
+      // Dropped at the door on purpose (e.g. logs may carry content); a 200 stops the client retrying.
+      deps.metrics.rejected(signal.name, 'signal_disabled');
+      deps.metrics.dropped(signal.name, 'signal_disabled', items);
+      return exportResponse(res, signal, json, items, `signal ${signal.name} is disabled in this tracekit sidecar (--signals)`);
+    }
+    if (items > 0 && (await deps.pipeline.accept(signal.name, payload, items)) === 'full') {
+      throw new HttpError(503, 'queue_full', 'queue and spool are full; retry later');
+    }
+    deps.metrics.itemsAccepted.inc([signal.name], items);
+    exportResponse(res, signal, json, 0, '');
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    deps.metrics.rejected(signal.name, error.reason);
+    if (error.status >= 500) res.setHeader('retry-after', RETRY_AFTER_SECONDS);
+    if (error.status === 413) {
+      // The rest of the body is discarded, up to a bound, so the client can read the answer.
+      res.setHeader('connection', 'close');
+      discard(req);
+    }
+    deps.log.debug({ signal: signal.name, status: error.status, reason: error.reason, detail: error.message }, 'export request rejected');
+    sendStatus(res, error.status, error.message, json);
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        reject(new HttpError(413, 'too_large', `body is over the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
+}
+
+function discard(req: IncomingMessage): void {
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > MAX_DISCARD_BYTES) req.socket.destroy();
+  });
+  req.resume();
+}
+
+function exportResponse(res: ServerResponse, signal: Signal, json: boolean, rejected: number, message: string): void {
+  const body = rejected > 0 ? { partialSuccess: { [signal.rejectedField]: json ? String(rejected) : rejected, errorMessage: message } } : {};
+  const bytes = encodeMessage(signal.responseType, body, json);
+  res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf', 'content-length': bytes.length });
+  res.end(bytes);
+}
+
+function sendStatus(res: ServerResponse, status: number, message: string, json: boolean): void {
+  const code = status === 400 ? 3 : status === 413 ? 8 : status === 415 ? 3 : 14; // google.rpc.Code: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE
+  const bytes = encodeMessage(rpcStatus, { code, message }, json);
+  res.writeHead(status, { 'content-type': json ? 'application/json' : 'application/x-protobuf', 'content-length': bytes.length });
+  res.end(bytes);
+}
+
+function plain(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function serveOps(deps: ReceiverDeps, pathname: string, _req: IncomingMessage, res: ServerResponse): void {
+  switch (pathname) {
+    case '/healthz':
+      return plain(res, 200, 'ok\n');
+    case '/readyz': {
+      const { ready, reason } = deps.readiness();
+      return plain(res, ready ? 200 : 503, `${ready ? 'ready' : 'not ready'}: ${reason}\n`);
+    }
+    case '/metrics':
+      return plain(res, 200, deps.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    default:
+      deps.metrics.rejected('none', 'not_found');
+      return plain(res, 404, 'not found\n');
+  }
+}

@@ -1,0 +1,44 @@
+/** What one upstream export attempt came to. The network edge returns these instead of throwing. */
+export type ExportResult =
+  | { readonly status: 'success'; readonly rejectedItems: number; readonly message?: string }
+  | { readonly status: 'retryable'; readonly reason: string; readonly retryAfterMillis?: number }
+  | { readonly status: 'failure'; readonly reason: string };
+
+export interface UpstreamTransport {
+  /** Sends one uncompressed protobuf export request. Never throws for network or HTTP errors. */
+  send(bytes: Uint8Array, timeoutMillis: number, abort?: AbortSignal): Promise<ExportResult>;
+  close(): Promise<void>;
+}
+
+/** OTLP/HTTP: these statuses mean "try again later"; every other non-2xx is final. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/**
+ * The one place that decides what is retryable, for HTTP answers and for
+ * errors thrown below HTTP (connection refused, reset, timeouts, DNS).
+ */
+export function classifyHttpStatus(status: number, retryAfter: string | string[] | undefined, nowMillis: number): ExportResult | null {
+  if (status >= 200 && status < 300) return null;
+  if (RETRYABLE_STATUS.has(status)) {
+    const retryAfterMillis = parseRetryAfter(retryAfter, nowMillis);
+    return retryAfterMillis === undefined ? { status: 'retryable', reason: `HTTP ${status}` } : { status: 'retryable', reason: `HTTP ${status}`, retryAfterMillis };
+  }
+  return { status: 'failure', reason: `HTTP ${status}` };
+}
+
+export function classifyError(error: unknown): ExportResult {
+  const e = error as { code?: string; name?: string; message?: string };
+  // Anything that went wrong before an HTTP answer arrived (refused, reset,
+  // timed out, DNS, TLS handshake) may well work on a later attempt.
+  return { status: 'retryable', reason: e.code ?? e.name ?? String(e.message ?? error) };
+}
+
+/** Retry-After is either delay-seconds or an HTTP-date. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMillis: number): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || v.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMillis);
+}
