@@ -1,0 +1,103 @@
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { createLogger } from '../../src/logger.js';
+import { startSidecar, type RunningSidecar } from '../../src/sidecar/index.js';
+import { TestUpstream, eventually, jsonTraces } from './helpers.js';
+
+const silent = createLogger({ level: 'silent' });
+
+describe('sidecar with real OTLP clients', () => {
+  let upstream: TestUpstream;
+  let sidecar: RunningSidecar | null = null;
+
+  afterEach(async () => {
+    await sidecar?.close();
+    sidecar = null;
+    await upstream?.close();
+  });
+
+  async function start(extra: Record<string, unknown> = {}) {
+    upstream = await new TestUpstream().start();
+    sidecar = await startSidecar(
+      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url }, batchTimeoutMillis: 50, ...extra },
+      { logger: silent },
+    );
+    return `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
+  }
+
+  for (const compression of ['gzip', 'none'] as const) {
+    it(`relays every span from the official OTLP/proto exporter (compression ${compression}), ids intact`, async () => {
+      const base = await start();
+      const exporter = new OTLPTraceExporter({ url: `${base}/v1/traces`, compression: compression as never });
+      const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 50, scheduledDelayMillis: 10 })] });
+      const tracer = provider.getTracer('tracekit-test');
+      const sent: string[] = [];
+      for (let i = 0; i < 420; i++) {
+        const span = tracer.startSpan(`op-${i}`, { attributes: { i, 'nested.list': ['a', 'b'] } });
+        sent.push(span.spanContext().spanId);
+        span.end();
+      }
+      await provider.forceFlush();
+      await provider.shutdown();
+      await upstream.waitForSpans(sent.length);
+      expect([...upstream.acceptedSpanIds].sort()).toEqual([...sent].sort());
+      // Out: gzip protobuf, batched (420 spans from ≥ 9 client requests in far fewer upstream requests).
+      expect(upstream.requests.every((r) => r.contentEncoding === 'gzip' && r.contentType === 'application/x-protobuf')).toBe(true);
+      // The upstream has answered; the sidecar counts once it has read that answer.
+      await eventually(() => sidecar!.metrics().itemsForwarded['traces'] === 420, 'forwarded counter');
+      const m = sidecar!.metrics();
+      expect(m.itemsReceived['traces']).toBe(420);
+      expect(m.itemsAccepted['traces']).toBe(420);
+      expect(m.itemsForwarded['traces']).toBe(420);
+      expect(m.requestsReceived['traces/tcp']).toBeGreaterThanOrEqual(9);
+      expect(upstream.requests.length).toBeLessThan(m.requestsReceived['traces/tcp']!);
+    });
+  }
+
+  it('relays OTLP/JSON from a plain HTTP client, gzip and not, and answers in JSON', async () => {
+    const base = await start();
+    const expected: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { body, spanIds } = jsonTraces(25, i + 1);
+      expected.push(...spanIds);
+      const text = JSON.stringify(body);
+      const gz = i % 2 === 0;
+      const res = await request(`${base}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(gz ? { 'content-encoding': 'gzip' } : {}) },
+        body: gz ? gzipSync(text) : text,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(await res.body.json()).toEqual({});
+    }
+    await upstream.waitForSpans(expected.length);
+    expect([...upstream.acceptedSpanIds].sort()).toEqual(expected.sort());
+  });
+
+  it('writes OTLP/JSON lines to a file: upstream', async () => {
+    const { mkdtemp, readFile } = await import('node:fs/promises');
+    const dir = await mkdtemp('/tmp/tracekit-file-');
+    const file = `${dir}/out.jsonl`;
+    upstream = await new TestUpstream().start();
+    sidecar = await startSidecar({ listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: `file:${file}` }, batchTimeoutMillis: 20 }, { logger: silent });
+    const { body, spanIds } = jsonTraces(3, 7);
+    const res = await request(`http://127.0.0.1:${sidecar.tcpAddress!.port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    await sidecar.close();
+    sidecar = null;
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!);
+    expect(line.signal).toBe('traces');
+    const spans = line.request.resourceSpans[0].scopeSpans[0].spans;
+    expect(spans.map((s: { spanId: string }) => s.spanId)).toEqual(spanIds);
+    expect(spans[0].traceId).toBe('7'.padStart(32, '0'));
+    expect(spans[0].kind).toBe(2);
+    expect(spans[0].startTimeUnixNano).toBe('1700000000000000000');
+  });
+});
