@@ -1,5 +1,22 @@
-// Placeholder replaced by the analyzer engine.
-import type { AuditReport } from './report.js';
+/**
+ * The engine behind `tracekit audit`: discover → pass 1 (read, prefilter,
+ * parse evidence files, on worker threads) → merge → demand parsing of the
+ * files that name an entry point, a DB subclass or a class/function a
+ * receiver needs → summary. How each rule counts is in docs/audit.md.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { TracekitError } from '../../src/errors.js';
+import { VERSION } from '../../src/version.js';
+import type { AnalyzeTask } from './analyze-file.js';
+import { discoverFiles, type DiscoveredFile } from './discover.js';
+import type { FileFacts } from './facts.js';
+import { lastSegment } from './names.js';
+import { createPool, type AnalysisPool } from './pool.js';
+import { ProjectModel } from './project.js';
+import { AUDIT_SCHEMA_VERSION, type AuditReport, type AuditSummary, type SkippedFile } from './report.js';
+import { directCallers, summarize } from './summarize.js';
 
 export interface AuditOptions {
   /** The directory to audit. */
@@ -18,6 +35,149 @@ export interface AuditOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function runAudit(_options: AuditOptions): Promise<AuditReport> {
-  throw new Error('not implemented yet');
+export const DEFAULT_EXTENSIONS: readonly string[] = ['php', 'inc', 'phtml'];
+export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** Rounds of demand parsing; each can only add files, so the loop ends; 4 covers chains seen in practice. */
+const MAX_DEMAND_ROUNDS = 4;
+
+export async function runAudit(options: AuditOptions): Promise<AuditReport> {
+  const root = path.resolve(options.root);
+  await checkRoot(root);
+  const extensions = normaliseExtensions(options.extensions ?? DEFAULT_EXTENSIONS);
+  const includeVendor = options.includeVendor ?? false;
+  const respectGitignore = options.respectGitignore ?? true;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const threads = options.threads ?? Math.min(4, availableParallelism());
+
+  const discovered = await discoverFiles({ root, extensions, includeVendor, respectGitignore });
+  const projectFiles = discovered.filter((f) => !f.vendor);
+  const vendorFiles = discovered.filter((f) => f.vendor);
+  const total = discovered.length;
+  let done = 0;
+  const progress = options.onProgress
+    ? (count: number) => {
+        done += count;
+        options.onProgress!(Math.min(done, total), total);
+      }
+    : undefined;
+
+  const pool = createPool(threads);
+  let project: AuditSummary;
+  let vendor: AuditSummary | null = null;
+  try {
+    project = await analyseTree(projectFiles, pool, maxFileBytes, progress);
+    if (includeVendor) vendor = await analyseTree(vendorFiles, pool, maxFileBytes, progress);
+  } finally {
+    await pool.close();
+  }
+  return {
+    schemaVersion: AUDIT_SCHEMA_VERSION,
+    tool: { name: 'tracekit', version: VERSION },
+    root,
+    options: { extensions: [...extensions], includeVendor, respectGitignore },
+    ...project,
+    vendor,
+  };
+}
+
+async function checkRoot(root: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(root);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new TracekitError('INPUT_NOT_FOUND', `audit root ${root} does not exist: expected a directory of PHP code, found nothing at that path`);
+    }
+    throw new TracekitError('INPUT_UNREADABLE', `audit root ${root} cannot be read: expected a readable directory, found ${code ?? 'an error'}`);
+  }
+  if (!info.isDirectory()) {
+    throw new TracekitError('AUDIT_NOT_A_DIRECTORY', `audit root ${root} is not a directory: expected a directory of PHP code, found a ${info.isFile() ? 'file' : 'special file'}`);
+  }
+  try {
+    await readdir(root);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    throw new TracekitError('INPUT_UNREADABLE', `audit root ${root} cannot be read: expected a readable directory, found ${code}`);
+  }
+}
+
+function normaliseExtensions(extensions: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of extensions) {
+    const ext = raw.trim().replace(/^\./, '').toLowerCase();
+    if (!/^[a-z0-9_-]+$/.test(ext)) {
+      throw new TracekitError('AUDIT_BAD_EXTENSION', `file extension ${JSON.stringify(raw)} is not valid: expected letters, digits, '_' or '-' (like php, inc), found other characters`);
+    }
+    out.add(ext);
+  }
+  if (out.size === 0) throw new TracekitError('AUDIT_BAD_EXTENSION', 'no file extension given: expected at least one, like php');
+  return [...out].sort();
+}
+
+async function analyseTree(
+  files: readonly DiscoveredFile[],
+  pool: AnalysisPool,
+  maxFileBytes: number,
+  progress?: (count: number) => void,
+): Promise<AuditSummary> {
+  const tasks: AnalyzeTask[] = files.map((f) => ({ absPath: f.absPath, relPath: f.relPath }));
+  const outcomes = await pool.run(tasks, { mode: 'evidence', maxFileBytes }, progress);
+  const facts: FileFacts[] = [];
+  const skipped: SkippedFile[] = [];
+  /** Index into `facts` of each file the prefilter passed over, by task index. */
+  const waiting = new Map<number, number>();
+  outcomes.forEach((outcome, i) => {
+    if (!outcome) return;
+    if (outcome.kind === 'skipped') {
+      skipped.push(outcome.skipped);
+      return;
+    }
+    if (outcome.facts.analysis === 'no-evidence') waiting.set(i, facts.length);
+    facts.push(outcome.facts);
+  });
+
+  let model = new ProjectModel(facts);
+  const asked = new Set<string>();
+  for (let round = 0; round < MAX_DEMAND_ROUNDS && waiting.size > 0; round++) {
+    const words = demandWords(facts, model).filter((w) => !asked.has(w));
+    if (words.length === 0) break;
+    for (const w of words) asked.add(w);
+    const indices = [...waiting.keys()];
+    const results = await pool.run(
+      indices.map((i) => tasks[i]!),
+      { mode: 'demand', maxFileBytes, words },
+    );
+    let added = 0;
+    results.forEach((outcome, j) => {
+      if (outcome?.kind !== 'facts') return;
+      const taskIndex = indices[j]!;
+      facts[waiting.get(taskIndex)!] = outcome.facts;
+      waiting.delete(taskIndex);
+      added += 1;
+    });
+    if (added === 0) break;
+    model = new ProjectModel(facts);
+  }
+  return summarize({ files: facts, skipped }, model);
+}
+
+/**
+ * Words that make a no-evidence file worth parsing after all: names of entry
+ * points (their callers), of user subclasses of mysqli/PDO (their `new` and
+ * type uses), and of classes and functions a DB receiver's type went through
+ * but that no parsed file defines.
+ */
+function demandWords(facts: readonly FileFacts[], model: ProjectModel): string[] {
+  const words = new Set<string>();
+  for (const key of directCallers(facts, model)) {
+    words.add(key.includes('::') ? key.slice(key.indexOf('::') + 2) : lastSegment(key));
+  }
+  for (const [key] of model.classes) {
+    const family = model.family(key);
+    if (family === 'mysqli' || family === 'pdo') words.add(lastSegment(key));
+  }
+  for (const missing of model.missing) words.add(lastSegment(missing));
+  words.delete('');
+  return [...words].sort();
 }

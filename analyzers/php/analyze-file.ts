@@ -1,0 +1,106 @@
+/**
+ * One file from bytes to facts: read once, skip binary and oversize files,
+ * decode (UTF-8, else latin1), prefilter, parse, and fall back to tokens
+ * when the parser rejects the file. Runs on worker threads and, with
+ * `threads: 0`, on the calling thread.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { createRequire } from 'node:module';
+import { EVIDENCE_PATTERN } from './catalog.js';
+import { collectAstFacts } from './ast-facts.js';
+import { collectTokenFacts, type TokenEngine } from './token-facts.js';
+import { emptyFacts, type FileOutcome } from './facts.js';
+
+const require = createRequire(import.meta.url);
+
+interface PhpEngine extends TokenEngine {
+  parseCode(code: string, filename: string): unknown;
+}
+
+type EngineConstructor = new (options: object) => PhpEngine;
+
+let engine: PhpEngine | null = null;
+
+function getEngine(): PhpEngine {
+  if (!engine) {
+    const PhpParser = require('php-parser') as { Engine: EngineConstructor };
+    engine = new PhpParser.Engine({
+      parser: { extractDoc: true, suppressErrors: false, php8: true },
+      ast: { withPositions: true },
+    });
+  }
+  return engine;
+}
+
+export interface AnalyzeTask {
+  absPath: string;
+  relPath: string;
+}
+
+export interface AnalyzeSettings {
+  maxFileBytes: number;
+  /**
+   * 'evidence': parse only files the prefilter lets through; others come back
+   * as `no-evidence`. 'demand': parse only files naming one of `words`
+   * (whole identifiers, case-insensitive); others come back as null.
+   */
+  mode: 'evidence' | 'demand';
+  words?: readonly string[];
+}
+
+const BINARY_PROBE_BYTES = 8192;
+
+export function demandPattern(words: readonly string[]): RegExp | null {
+  if (words.length === 0) return null;
+  const alternatives = [...words].sort().map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\w$\\x80-\\uffff])(?:${alternatives.join('|')})(?![\\w\\x80-\\uffff])`, 'i');
+}
+
+export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand: RegExp | null = null): FileOutcome | null {
+  let bytes: Buffer;
+  let size: number;
+  try {
+    size = statSync(task.absPath).size;
+    if (size > settings.maxFileBytes) {
+      if (settings.mode === 'demand') return null;
+      return {
+        kind: 'skipped',
+        bytes: size,
+        skipped: { path: task.relPath, reason: 'too-large', detail: `${size} bytes, over the limit of ${settings.maxFileBytes}` },
+      };
+    }
+    bytes = readFileSync(task.absPath);
+  } catch (error) {
+    if (settings.mode === 'demand') return null;
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return { kind: 'skipped', bytes: 0, skipped: { path: task.relPath, reason: 'unreadable', detail: `${code}: ${(error as Error).message}` } };
+  }
+  const probe = bytes.subarray(0, BINARY_PROBE_BYTES);
+  if (probe.includes(0)) {
+    if (settings.mode === 'demand') return null;
+    return { kind: 'skipped', bytes: bytes.length, skipped: { path: task.relPath, reason: 'binary', detail: 'NUL byte in the first 8 KiB' } };
+  }
+  // latin1 maps every byte to one code point, so non-UTF-8 legacy files still read.
+  const text = isUtf8(bytes) ? bytes.toString('utf8') : bytes.toString('latin1');
+  if (settings.mode === 'evidence') {
+    if (!EVIDENCE_PATTERN.test(text)) return { kind: 'facts', facts: emptyFacts(task.relPath, 'no-evidence', bytes.length) };
+  } else if (!demand || !demand.test(text)) {
+    return null;
+  }
+  return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+}
+
+export function parseText(text: string, relPath: string, byteLength: number) {
+  const php = getEngine();
+  let program: unknown;
+  try {
+    program = php.parseCode(text, relPath);
+  } catch (error) {
+    const facts = collectTokenFacts(php, text, relPath, byteLength);
+    const err = error as Error & { lineNumber?: number };
+    facts.parseError = { message: err.message.replace(/\s+/g, ' ').trim(), line: typeof err.lineNumber === 'number' ? err.lineNumber : null };
+    return facts;
+  }
+  return collectAstFacts(program, relPath, byteLength);
+}

@@ -1,0 +1,654 @@
+/**
+ * Pass over one file's AST (php-parser) that records the facts the rules
+ * need: named function calls, method calls with a symbolic receiver type,
+ * `new`, class references, `MYSQLI_*` constants, and the declarations and
+ * assignments that later let the merge step type receivers across files.
+ *
+ * Variables are typed in evaluation order inside each scope (the latest
+ * assignment seen wins); a variable read before any assignment is typed by
+ * every assignment in its scope (`v` refs), and an unassigned top-level
+ * variable by the project's globals (`g` refs). See docs/audit.md.
+ */
+import { emptyFacts, UNKNOWN, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
+import { NameContext, lastSegment } from './names.js';
+import { NON_CLASS_TYPES } from './catalog.js';
+
+interface Node {
+  kind: string;
+  loc?: { start: { line: number } } | null;
+  leadingComments?: Array<{ value: string }>;
+  [key: string]: unknown;
+}
+
+interface ClassCtx {
+  key: string;
+  parent: string | null;
+  decl: ClassDecl;
+}
+
+interface Scope {
+  /** Null for the file's top level, whose variables are globals. */
+  id: string | null;
+  cur: Map<string, TypeRef>;
+  all: Record<string, TypeRef[]>;
+  fnKey: string | null;
+  cls: ClassCtx | null;
+  /** Where `return` expressions go (null in closures and at top level). */
+  returns: TypeRef[] | null;
+}
+
+const SKIP_KEYS = new Set(['kind', 'loc', 'leadingComments', 'trailingComments', 'attrGroups', 'type', 'raw']);
+
+function line(node: Node | null | undefined): number {
+  return node?.loc?.start.line ?? 0;
+}
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+function identName(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (isNode(value) && value.kind === 'identifier' && typeof value.name === 'string') return value.name;
+  return null;
+}
+
+const DOC_TAG = /@(var|param|return|phpstan-var|psalm-var)\s+(\S+)(?:\s+(?:\.\.\.)?(\$\w+|\S+))?/g;
+
+interface DocTag {
+  tag: string;
+  type: string;
+  variable: string | null;
+}
+
+function docTags(node: Node): DocTag[] {
+  const comments = node.leadingComments;
+  if (!comments || comments.length === 0) return [];
+  const tags: DocTag[] = [];
+  for (const comment of comments) {
+    if (!comment.value.startsWith('/**')) continue;
+    for (const m of comment.value.matchAll(DOC_TAG)) {
+      let type = m[2] ?? '';
+      let variable: string | null = m[3] && m[3].startsWith('$') ? m[3].slice(1) : null;
+      // `@var $db PDO` is a common misspelling of `@var PDO $db`.
+      if (type.startsWith('$') && m[3] && !m[3].startsWith('$')) {
+        variable = type.slice(1);
+        type = m[3];
+      }
+      tags.push({ tag: (m[1] ?? '').replace(/^(phpstan|psalm)-/, ''), type, variable });
+    }
+  }
+  return tags;
+}
+
+export class AstFactCollector {
+  readonly facts: FileFacts;
+  private readonly names = new NameContext();
+  private scope: Scope;
+  private scopeCounter = 0;
+  private anonymousClasses = 0;
+
+  constructor(path: string, bytes: number) {
+    this.facts = emptyFacts(path, 'ast', bytes);
+    this.scope = { id: null, cur: new Map(), all: this.facts.globals, fnKey: null, cls: null, returns: null };
+  }
+
+  collect(program: Node): FileFacts {
+    this.visitList(program.children);
+    return this.facts;
+  }
+
+  // -- scopes ---------------------------------------------------------------
+
+  private newScope(fnKey: string | null, cls: ClassCtx | null, returns: TypeRef[] | null): Scope {
+    const id = `${this.facts.path}#${++this.scopeCounter}`;
+    const all: Record<string, TypeRef[]> = {};
+    this.facts.scopes[id] = all;
+    return { id, cur: new Map(), all, fnKey, cls, returns };
+  }
+
+  private bind(name: string, type: TypeRef): void {
+    this.scope.cur.set(name, type);
+    (this.scope.all[name] ??= []).push(type);
+  }
+
+  private variableType(name: string): TypeRef {
+    if (name === 'this') return this.scope.cls ? { k: 'c', n: this.scope.cls.key } : UNKNOWN;
+    const bound = this.scope.cur.get(name);
+    if (bound) return bound;
+    if (this.scope.id === null) return { k: 'g', n: name };
+    return { k: 'v', s: this.scope.id, n: name };
+  }
+
+  // -- types ----------------------------------------------------------------
+
+  private classOfName(node: Node): string | null {
+    switch (node.kind) {
+      case 'selfreference':
+      case 'staticreference':
+        return this.scope.cls?.key ?? null;
+      case 'parentreference':
+        return this.scope.cls?.parent ?? null;
+      case 'name': {
+        const raw = String(node.name);
+        const lower = raw.toLowerCase();
+        if (lower === 'self' || lower === 'static') return this.scope.cls?.key ?? null;
+        if (lower === 'parent') return this.scope.cls?.parent ?? null;
+        return this.names.resolveClass(raw, node.resolution as string);
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** A declared type (parameter, property, return) as a TypeRef, recording the class reference. */
+  private declaredType(typeNode: unknown): TypeRef | null {
+    if (!isNode(typeNode)) return null;
+    if (typeNode.kind === 'uniontype' || typeNode.kind === 'intersectiontype') {
+      let first: TypeRef | null = null;
+      for (const member of (typeNode.types as Node[]) ?? []) {
+        const t = this.declaredType(member);
+        first ??= t;
+      }
+      return first;
+    }
+    const cls = this.classOfName(typeNode);
+    if (cls === null) return null;
+    if (typeNode.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'type', line: line(typeNode) });
+    return { k: 'c', n: cls };
+  }
+
+  /** A docblock type (`?PDO`, `\mysqli|null`, `Db`), resolved like code but with a global fallback. */
+  private docType(text: string): TypeRef | null {
+    for (let part of text.split('|')) {
+      part = part.replace(/^\?/, '').replace(/[(){}<>].*$/, '');
+      if (!part || part.endsWith('[]')) continue;
+      const lower = part.toLowerCase();
+      if (lower === 'self' || lower === 'static' || lower === '$this') return this.scope.cls ? { k: 'c', n: this.scope.cls.key } : null;
+      if (NON_CLASS_TYPES.has(lower) || !/^\\?[a-z_\x80-\uffff][\w\\\x80-\uffff]*$/i.test(part)) continue;
+      const resolution = part.startsWith('\\') ? 'fqn' : part.includes('\\') ? 'qn' : 'uqn';
+      const cls = this.names.resolveClass(part, resolution);
+      if (cls === null) continue;
+      const fallback = resolution === 'uqn' ? lower : undefined;
+      return fallback && fallback !== cls ? { k: 'c', n: cls, fb: fallback } : { k: 'c', n: cls };
+    }
+    return null;
+  }
+
+  /** The symbolic type of an expression. */
+  private typeOf(node: unknown): TypeRef {
+    if (!isNode(node)) return UNKNOWN;
+    switch (node.kind) {
+      case 'new': {
+        const what = node.what as Node;
+        const cls = what.kind === 'class' ? this.anonymousKey(what) : this.classOfName(what);
+        return cls ? { k: 'c', n: cls } : UNKNOWN;
+      }
+      case 'variable':
+        return typeof node.name === 'string' ? this.variableType(node.name) : UNKNOWN;
+      case 'call': {
+        const what = node.what as Node;
+        if (what.kind === 'name') return { k: 'f', c: this.names.functionCandidates(String(what.name), what.resolution as string) };
+        if (what.kind === 'propertylookup' || what.kind === 'nullsafepropertylookup') {
+          const m = identName(what.offset);
+          return m ? { k: 'm', r: this.typeOf(what.what), m: m.toLowerCase() } : UNKNOWN;
+        }
+        if (what.kind === 'staticlookup') {
+          const m = identName(what.offset);
+          return m ? { k: 'm', r: this.staticReceiver(what.what as Node), m: m.toLowerCase() } : UNKNOWN;
+        }
+        return UNKNOWN;
+      }
+      case 'propertylookup':
+      case 'nullsafepropertylookup': {
+        const p = identName(node.offset);
+        return p ? { k: 'p', r: this.typeOf(node.what), p: p.toLowerCase() } : UNKNOWN;
+      }
+      case 'staticlookup': {
+        const offset = node.offset as Node;
+        if (offset.kind === 'variable' && typeof offset.name === 'string') {
+          return { k: 'p', r: this.staticReceiver(node.what as Node), p: offset.name.toLowerCase() };
+        }
+        return UNKNOWN;
+      }
+      case 'offsetlookup': {
+        const what = node.what as Node;
+        const offset = node.offset as Node | null;
+        if (what.kind === 'variable' && what.name === 'GLOBALS' && offset?.kind === 'string') return { k: 'g', n: String(offset.value) };
+        return UNKNOWN;
+      }
+      case 'assign':
+      case 'assignref':
+        return node.operator === '=' || node.kind === 'assignref' ? this.typeOf(node.right) : UNKNOWN;
+      case 'retif': {
+        const alternatives = [this.typeOf(node.trueExpr ?? node.test), this.typeOf(node.falseExpr)];
+        return { k: 'u', a: alternatives };
+      }
+      case 'bin':
+        if (node.type === '??') return { k: 'u', a: [this.typeOf(node.left), this.typeOf(node.right)] };
+        return UNKNOWN;
+      case 'silent':
+      case 'clone':
+        return this.typeOf(node.expr ?? node.what);
+      case 'cast':
+        return UNKNOWN;
+      default:
+        return UNKNOWN;
+    }
+  }
+
+  private staticReceiver(what: Node): TypeRef {
+    const cls = this.classOfName(what);
+    if (cls) return { k: 'c', n: cls };
+    return this.typeOf(what);
+  }
+
+  private anonymousKey(node: Node): string {
+    const existing = node.__tracekitKey;
+    if (typeof existing === 'string') return existing;
+    const key = `class@anonymous#${this.facts.path}#${++this.anonymousClasses}`;
+    node.__tracekitKey = key;
+    return key;
+  }
+
+  // -- walking --------------------------------------------------------------
+
+  private visitList(list: unknown): void {
+    if (!Array.isArray(list)) return;
+    for (const item of list) this.visit(item);
+  }
+
+  private visitChildren(node: Node): void {
+    for (const key in node) {
+      if (SKIP_KEYS.has(key)) continue;
+      const value = node[key];
+      if (Array.isArray(value)) this.visitList(value);
+      else if (isNode(value)) this.visit(value);
+    }
+  }
+
+  private visit(value: unknown): void {
+    if (!isNode(value)) return;
+    if (!value.leadingComments) {
+      this.visitNode(value);
+      return;
+    }
+    // A `@var` docblock annotates the one statement it precedes.
+    const pending = this.applyVarDocs(value);
+    this.visitNode(value);
+    for (const key of pending) this.docBound.delete(key);
+  }
+
+  private visitNode(node: Node): void {
+    switch (node.kind) {
+      case 'namespace':
+        this.names.enterNamespace(String(node.name ?? ''));
+        this.namespaceDisplay = String(node.name ?? '').replace(/^\\/, '');
+        this.visitList(node.children);
+        return;
+      case 'usegroup':
+        this.visitUse(node);
+        return;
+      case 'function':
+        this.visitFunction(node);
+        return;
+      case 'class':
+      case 'trait':
+      case 'interface':
+      case 'enum':
+        this.visitClass(node);
+        return;
+      case 'closure':
+      case 'arrowfunc':
+        this.visitClosure(node);
+        return;
+      case 'assign':
+      case 'assignref':
+        this.visitAssign(node);
+        return;
+      case 'call':
+        this.visitCall(node);
+        return;
+      case 'new':
+        this.visitNew(node);
+        return;
+      case 'staticlookup': {
+        const what = node.what as Node;
+        const cls = this.classOfName(what);
+        if (cls && what.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'static', line: line(node) });
+        if (!cls) this.visit(what);
+        if (isNode(node.offset) && node.offset.kind !== 'identifier' && node.offset.kind !== 'variable') this.visit(node.offset);
+        return;
+      }
+      case 'bin':
+        if (node.type === 'instanceof' && isNode(node.right) && node.right.kind === 'name') {
+          this.visit(node.left);
+          const cls = this.classOfName(node.right);
+          if (cls) this.facts.classRefs.push({ c: cls, how: 'instanceof', line: line(node) });
+          return;
+        }
+        this.visitChildren(node);
+        return;
+      case 'catch':
+        for (const what of (node.what as Node[]) ?? []) {
+          const cls = this.classOfName(what);
+          if (cls) this.facts.classRefs.push({ c: cls, how: 'catch', line: line(what) });
+        }
+        if (isNode(node.variable) && typeof node.variable.name === 'string') {
+          const first = ((node.what as Node[]) ?? [])[0];
+          const cls = first ? this.classOfName(first) : null;
+          this.bind(node.variable.name, cls ? { k: 'c', n: cls } : UNKNOWN);
+        }
+        this.visit(node.body);
+        return;
+      case 'global':
+        for (const item of (node.items as Node[]) ?? []) {
+          if (item.kind === 'variable' && typeof item.name === 'string') this.bind(item.name, { k: 'g', n: item.name });
+        }
+        return;
+      case 'return':
+        if (node.expr && this.scope.returns) this.scope.returns.push(this.typeOf(node.expr));
+        this.visit(node.expr);
+        return;
+      case 'name':
+        this.countConstant(String(node.name));
+        return;
+      case 'propertystatement':
+        this.visitProperties(node);
+        return;
+      case 'method':
+        // Only reached inside classes, through visitClass.
+        return;
+      default:
+        this.visitChildren(node);
+    }
+  }
+
+  private countConstant(name: string): void {
+    const short = lastSegment(name);
+    if (short.startsWith('MYSQLI_')) this.facts.mysqliConstants += 1;
+  }
+
+  private applyVarDocs(node: Node): string[] {
+    const pending: string[] = [];
+    if (node.kind === 'propertystatement' || node.kind === 'method' || node.kind === 'function' || node.kind === 'class') return pending;
+    for (const tag of docTags(node)) {
+      if (tag.tag !== 'var') continue;
+      const type = this.docType(tag.type);
+      if (!type) continue;
+      let variable = tag.variable;
+      if (!variable) {
+        // `/** @var PDO */ $db = …;` names the variable being assigned.
+        const expression = (node.kind === 'expressionstatement' ? node.expression : node) as Node | undefined;
+        if (expression?.kind === 'assign' && isNode(expression.left) && expression.left.kind === 'variable') variable = String(expression.left.name);
+      }
+      if (variable) {
+        // A `@var` type wins over the assignment it annotates.
+        this.bind(variable, type);
+        const key = `${this.scope.id ?? ''}$${variable}`;
+        this.docBound.set(key, type);
+        pending.push(key);
+      }
+    }
+    return pending;
+  }
+
+  private readonly docBound = new Map<string, TypeRef>();
+
+  private visitUse(node: Node): void {
+    const prefix = typeof node.name === 'string' && node.name ? `${node.name}\\` : '';
+    for (const item of (node.items as Node[]) ?? []) {
+      const type = (item.type ?? node.type) as string | null;
+      const full = prefix + String(item.name);
+      const alias = identName(item.alias);
+      if (type === 'function') this.names.addFunctionImport(full, alias);
+      else if (type === 'const') continue;
+      else {
+        this.names.addClassImport(full, alias);
+        this.facts.classRefs.push({ c: full.replace(/^\\/, '').toLowerCase(), how: 'import', line: line(item) });
+      }
+    }
+  }
+
+  private visitAssign(node: Node): void {
+    this.visit(node.right);
+    const left = node.left as Node;
+    const type = this.typeOf(node.right);
+    if (node.operator !== '=' && node.kind !== 'assignref') {
+      this.visit(left);
+      return;
+    }
+    switch (left.kind) {
+      case 'variable':
+        if (typeof left.name === 'string') {
+          const doc = this.docBound.get(`${this.scope.id ?? ''}$${left.name}`);
+          this.bind(left.name, doc ?? type);
+        } else this.visit(left);
+        return;
+      case 'propertylookup':
+      case 'nullsafepropertylookup': {
+        const p = identName(left.offset);
+        const what = left.what as Node;
+        if (p && what.kind === 'variable' && what.name === 'this' && this.scope.cls) {
+          (this.scope.cls.decl.props[p.toLowerCase()] ??= []).push(type);
+          return;
+        }
+        this.visit(left);
+        return;
+      }
+      case 'staticlookup': {
+        const offset = left.offset as Node;
+        const cls = this.classOfName(left.what as Node);
+        if (cls && this.scope.cls && cls === this.scope.cls.key && offset.kind === 'variable' && typeof offset.name === 'string') {
+          (this.scope.cls.decl.props[offset.name.toLowerCase()] ??= []).push(type);
+          return;
+        }
+        this.visit(left);
+        return;
+      }
+      case 'offsetlookup': {
+        const what = left.what as Node;
+        const offset = left.offset as Node | null;
+        if (what.kind === 'variable' && what.name === 'GLOBALS' && offset?.kind === 'string') {
+          (this.facts.globals[String(offset.value)] ??= []).push(type);
+          return;
+        }
+        this.visit(left);
+        return;
+      }
+      default:
+        this.visit(left);
+    }
+  }
+
+  private visitCall(node: Node): void {
+    const what = node.what as Node;
+    const args = (node.arguments as Node[]) ?? [];
+    const firstClassCallable = args.length === 1 && args[0]?.kind === 'variadicplaceholder';
+    switch (what.kind) {
+      case 'name':
+        if (!firstClassCallable) {
+          this.facts.calls.push({ c: this.names.functionCandidates(String(what.name), what.resolution as string), line: line(node), in: this.scope.fnKey });
+        }
+        break;
+      case 'propertylookup':
+      case 'nullsafepropertylookup': {
+        const m = identName(what.offset);
+        if (m && !firstClassCallable) {
+          this.facts.methodCalls.push({ m: m.toLowerCase(), r: this.typeOf(what.what), line: line(node), in: this.scope.fnKey, static: false });
+        }
+        this.visit(what.what);
+        if (!m) this.visit(what.offset);
+        break;
+      }
+      case 'staticlookup': {
+        const m = identName(what.offset);
+        const target = what.what as Node;
+        const cls = this.classOfName(target);
+        if (cls && target.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'static', line: line(node) });
+        if (m && !firstClassCallable) {
+          this.facts.methodCalls.push({ m: m.toLowerCase(), r: this.staticReceiver(target), line: line(node), in: this.scope.fnKey, static: true });
+        }
+        if (!cls) this.visit(target);
+        if (!m) this.visit(what.offset);
+        break;
+      }
+      default:
+        this.visit(what);
+    }
+    this.visitList(args);
+  }
+
+  private visitNew(node: Node): void {
+    const what = node.what as Node;
+    if (what.kind === 'class') {
+      const key = this.anonymousKey(what);
+      this.facts.news.push({ c: key, line: line(node), in: this.scope.fnKey });
+      this.visitList(node.arguments);
+      this.visitClass(what, key);
+      return;
+    }
+    const cls = this.classOfName(what);
+    if (cls) {
+      this.facts.news.push({ c: cls, line: line(node), in: this.scope.fnKey });
+      if (what.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'new', line: line(node) });
+    } else this.visit(what);
+    this.visitList(node.arguments);
+  }
+
+  private bindParameters(params: Node[], docParams: Map<string, TypeRef>, cls: ClassCtx | null, isConstructor: boolean): void {
+    for (const param of params) {
+      const name = identName(param.name);
+      this.visit(param.value);
+      if (!name) continue;
+      const declared = this.declaredType(param.type);
+      const type = declared ?? docParams.get(name) ?? UNKNOWN;
+      this.bind(name, type);
+      // Constructor promotion (`public function __construct(private PDO $db)`).
+      if (isConstructor && cls && typeof param.flags === 'number' && param.flags !== 0) {
+        (cls.decl.props[name.toLowerCase()] ??= []).push(type);
+      }
+    }
+  }
+
+  private functionDocs(node: Node): { params: Map<string, TypeRef>; ret: TypeRef | null } {
+    const params = new Map<string, TypeRef>();
+    let ret: TypeRef | null = null;
+    for (const tag of docTags(node)) {
+      const type = this.docType(tag.type);
+      if (!type) continue;
+      if (tag.tag === 'param' && tag.variable) params.set(tag.variable, type);
+      if (tag.tag === 'return') ret ??= type;
+    }
+    return { params, ret };
+  }
+
+  private visitFunction(node: Node): void {
+    const short = identName(node.name) ?? '';
+    const key = this.names.qualify(short);
+    const display = this.names.namespace ? `${this.displayNamespace(key)}\\${short}` : short;
+    const decl: FunctionDecl = { key, name: display, kind: 'function', line: line(node), ret: [] };
+    this.facts.functions.push(decl);
+    this.runFunctionBody(node, key, null, decl, false);
+  }
+
+  private displayNamespace(key: string): string {
+    return this.namespaceDisplay || key.slice(0, key.lastIndexOf('\\'));
+  }
+
+  private namespaceDisplay = '';
+
+  private runFunctionBody(node: Node, fnKey: string, cls: ClassCtx | null, decl: FunctionDecl, isConstructor: boolean): void {
+    const docs = this.functionDocs(node);
+    const outer = this.scope;
+    const declared = this.declaredType(node.type);
+    const inferred: TypeRef[] = [];
+    this.scope = this.newScope(fnKey, cls, inferred);
+    this.bindParameters((node.arguments as Node[]) ?? [], docs.params, cls, isConstructor);
+    this.visit(node.body);
+    this.scope = outer;
+    if (declared) decl.ret.push(declared);
+    else if (docs.ret) decl.ret.push(docs.ret);
+    else decl.ret.push(...inferred);
+  }
+
+  private visitClosure(node: Node): void {
+    const outer = this.scope;
+    const inner = this.newScope(outer.fnKey, outer.cls, null);
+    if (node.kind === 'arrowfunc') for (const [name, type] of outer.cur) inner.cur.set(name, type);
+    for (const used of (node.uses as Node[]) ?? []) {
+      if (used.kind === 'variable' && typeof used.name === 'string') {
+        const type = this.variableType(used.name);
+        inner.cur.set(used.name, type);
+        (inner.all[used.name] ??= []).push(type);
+      }
+    }
+    this.declaredType(node.type);
+    this.scope = inner;
+    this.bindParameters((node.arguments as Node[]) ?? [], new Map(), null, false);
+    this.visit(node.body);
+    this.scope = outer;
+  }
+
+  private visitClass(node: Node, anonymousKey?: string): void {
+    const short = identName(node.name);
+    const key = anonymousKey ?? this.names.qualify(short ?? 'class@anonymous');
+    const display = anonymousKey ?? (this.names.namespace ? `${this.displayNamespace(key)}\\${short}` : (short ?? key));
+    let parent: string | null = null;
+    const ext = node.extends;
+    const extList = Array.isArray(ext) ? (ext as Node[]) : isNode(ext) ? [ext] : [];
+    for (const e of extList) {
+      const cls = this.names.resolveClass(String(e.name), e.resolution as string);
+      if (!cls) continue;
+      this.facts.classRefs.push({ c: cls, how: 'extends', line: line(e) });
+      if (node.kind === 'class') parent ??= cls;
+    }
+    for (const i of (node.implements as Node[] | null) ?? []) {
+      const cls = this.names.resolveClass(String(i.name), i.resolution as string);
+      if (cls) this.facts.classRefs.push({ c: cls, how: 'implements', line: line(i) });
+    }
+    const decl: ClassDecl = { key, name: display, line: line(node), parent, props: {} };
+    this.facts.classes.push(decl);
+    const ctx: ClassCtx = { key, parent, decl };
+    const outer = this.scope;
+    // Class bodies are their own scope: constants and property defaults see no local variables.
+    this.scope = { id: null, cur: new Map(), all: {}, fnKey: outer.fnKey, cls: ctx, returns: null };
+    for (const member of (node.body as Node[]) ?? []) {
+      if (member.kind === 'method') this.visitMethod(member, ctx);
+      else this.visit(member);
+    }
+    this.scope = outer;
+  }
+
+  private visitProperties(node: Node): void {
+    const cls = this.scope.cls;
+    let docType: TypeRef | null = null;
+    for (const tag of docTags(node)) if (tag.tag === 'var') docType ??= this.docType(tag.type);
+    for (const property of (node.properties as Node[]) ?? []) {
+      const name = identName(property.name);
+      this.visit(property.value);
+      const declared = this.declaredType(property.type);
+      const type = declared ?? docType;
+      if (name && cls && type) (cls.decl.props[name.toLowerCase()] ??= []).push(type);
+    }
+  }
+
+  private visitMethod(node: Node, cls: ClassCtx): void {
+    const short = identName(node.name) ?? '';
+    const key = `${cls.key}::${short.toLowerCase()}`;
+    const decl: FunctionDecl = { key, name: `${cls.decl.name}::${short}`, kind: 'method', line: line(node), ret: [] };
+    this.facts.functions.push(decl);
+    if (!node.body) {
+      this.declaredType(node.type);
+      for (const param of (node.arguments as Node[]) ?? []) this.declaredType(param.type);
+      const docs = this.functionDocs(node);
+      if (docs.ret) decl.ret.push(docs.ret);
+      return;
+    }
+    this.runFunctionBody(node, key, cls, decl, short.toLowerCase() === '__construct');
+  }
+}
+
+export function collectAstFacts(program: unknown, path: string, bytes: number): FileFacts {
+  return new AstFactCollector(path, bytes).collect(program as Node);
+}

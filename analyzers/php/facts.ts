@@ -1,0 +1,126 @@
+/**
+ * The compact, structured-clone-safe record one file's analysis produces.
+ * Workers post these back (never the AST); the main thread merges them and
+ * resolves everything that needs project-wide knowledge (function fallback
+ * in namespaces, receiver types across files, entry points).
+ *
+ * Names are lower case and fully qualified without the leading `\`
+ * (`app\db\connection`), because PHP function and class names are
+ * case-insensitive. Display names keep the case of their definition.
+ */
+import type { FileAnalysis, SkippedFile } from './report.js';
+
+/**
+ * A symbolic type, resolved on the main thread once every file is known.
+ * - `c`: an instance of class `n` (`fb`: the global class to try when `n` is
+ *   not defined — only for docblock types, which are often written sloppily)
+ * - `f`: what a function call returns; `c` holds the candidate functions in
+ *   PHP's lookup order (namespaced first, then the global fallback)
+ * - `m`: what method `m` returns when called on `r`
+ * - `p`: property `p` of `r`
+ * - `g`: the global variable `n` (top-level assignments in any file)
+ * - `v`: local variable `n` of scope `s`, whatever it is assigned anywhere in
+ *   that scope (used when a variable is read before any assignment is seen)
+ * - `u`: one of several alternatives (ternaries, `??`)
+ * - `x`: unknown
+ */
+export type TypeRef =
+  | { k: 'c'; n: string; fb?: string }
+  | { k: 'f'; c: string[] }
+  | { k: 'm'; r: TypeRef; m: string }
+  | { k: 'p'; r: TypeRef; p: string }
+  | { k: 'g'; n: string }
+  | { k: 'v'; s: string; n: string }
+  | { k: 'u'; a: TypeRef[] }
+  | { k: 'x' };
+
+export const UNKNOWN: TypeRef = { k: 'x' };
+
+/** A call of a named function. `in` is the key of the enclosing function or method, null at top level. */
+export interface CallRec {
+  c: string[];
+  line: number;
+  in: string | null;
+}
+
+/** A call of a named method (`->m()`, `?->m()`, `X::m()`). */
+export interface MethodCallRec {
+  m: string;
+  r: TypeRef;
+  line: number;
+  in: string | null;
+  static: boolean;
+}
+
+export interface NewRec {
+  c: string;
+  line: number;
+  in: string | null;
+}
+
+/** Where a class name is referenced, for "uses mysqli/PDO" and `PDO::X`. */
+export interface ClassRefRec {
+  c: string;
+  how: 'extends' | 'implements' | 'static' | 'instanceof' | 'type' | 'catch' | 'import' | 'new';
+  line: number;
+}
+
+export interface FunctionDecl {
+  /** `app\db_query` or `app\db::query`. */
+  key: string;
+  /** As defined: `App\db_query`, `App\Db::query`. */
+  name: string;
+  kind: 'function' | 'method';
+  line: number;
+  /** Declared return type, `@return`, else the `return` expressions. */
+  ret: TypeRef[];
+}
+
+export interface ClassDecl {
+  key: string;
+  name: string;
+  line: number;
+  parent: string | null;
+  /** Property types: declared, `@var`, promoted constructor parameters and `$this->p = …` assignments. */
+  props: Record<string, TypeRef[]>;
+}
+
+export interface FileFacts {
+  /** Relative to the audited root, with forward slashes. */
+  path: string;
+  analysis: FileAnalysis;
+  bytes: number;
+  parseError: { message: string; line: number | null } | null;
+  calls: CallRec[];
+  methodCalls: MethodCallRec[];
+  news: NewRec[];
+  classRefs: ClassRefRec[];
+  /** `MYSQLI_*` constants referenced. */
+  mysqliConstants: number;
+  functions: FunctionDecl[];
+  classes: ClassDecl[];
+  /** Top-level (and `$GLOBALS['x']`) assignments: variable name → types. */
+  globals: Record<string, TypeRef[]>;
+  /** Local variables of each function scope, keyed by scope id (unique across the project). */
+  scopes: Record<string, Record<string, TypeRef[]>>;
+}
+
+export type FileOutcome = { kind: 'facts'; facts: FileFacts } | { kind: 'skipped'; skipped: SkippedFile; bytes: number };
+
+export function emptyFacts(path: string, analysis: FileAnalysis, bytes: number): FileFacts {
+  return {
+    path,
+    analysis,
+    bytes,
+    parseError: null,
+    calls: [],
+    methodCalls: [],
+    news: [],
+    classRefs: [],
+    mysqliConstants: 0,
+    functions: [],
+    classes: [],
+    globals: {},
+    scopes: {},
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The fallback for files the parser rejects: the same facts, counted from
+ * php-parser's lexer tokens (comments, strings and heredoc text are single
+ * tokens, so they never look like calls). What tokens cannot give is noted in
+ * docs/audit.md: receivers are typed only for `$this` and top-level globals,
+ * and no assignment is tracked.
+ */
+import { emptyFacts, UNKNOWN, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
+import { NameContext } from './names.js';
+
+interface LexerLike {
+  mode_eval: boolean;
+  all_tokens: boolean;
+  EOF: number;
+  yytext: string;
+  yylloc: { first_line: number };
+  setInput(input: string): void;
+  lex(): number | string;
+}
+
+export interface TokenEngine {
+  lexer: unknown;
+  tokens: { names: Record<string, number> };
+}
+
+interface Frame {
+  kind: 'class' | 'function';
+  key: string;
+  depth: number;
+  decl?: ClassDecl;
+}
+
+export function collectTokenFacts(engine: TokenEngine, text: string, path: string, bytes: number): FileFacts {
+  const T = engine.tokens.names;
+  const id = (name: string): number => T[name] ?? -1;
+  const T_STRING = id('T_STRING');
+  const T_NAME_QUALIFIED = id('T_NAME_QUALIFIED');
+  const T_NAME_FULLY_QUALIFIED = id('T_NAME_FULLY_QUALIFIED');
+  const T_NAME_RELATIVE = id('T_NAME_RELATIVE');
+  const T_OBJECT_OPERATOR = id('T_OBJECT_OPERATOR');
+  const T_NULLSAFE = id('T_NULLSAFE_OBJECT_OPERATOR');
+  const T_DOUBLE_COLON = id('T_DOUBLE_COLON');
+  const T_FUNCTION = id('T_FUNCTION');
+  const T_FN = id('T_FN');
+  const T_NEW = id('T_NEW');
+  const T_CONST = id('T_CONST');
+  const T_NAMESPACE = id('T_NAMESPACE');
+  const T_USE = id('T_USE');
+  const T_AS = id('T_AS');
+  const T_CLASS = id('T_CLASS');
+  const T_TRAIT = id('T_TRAIT');
+  const T_INTERFACE = id('T_INTERFACE');
+  const T_EXTENDS = id('T_EXTENDS');
+  const T_IMPLEMENTS = id('T_IMPLEMENTS');
+  const T_CATCH = id('T_CATCH');
+  const T_INSTANCEOF = id('T_INSTANCEOF');
+  const T_ELLIPSIS = id('T_ELLIPSIS');
+  const T_VARIABLE = id('T_VARIABLE');
+  const T_CURLY_OPEN = id('T_CURLY_OPEN');
+  const T_DOLLAR_OPEN_CURLY_BRACES = id('T_DOLLAR_OPEN_CURLY_BRACES');
+  const T_STATIC = id('T_STATIC');
+  const T_GOTO = id('T_GOTO');
+
+  const lexer = engine.lexer as LexerLike;
+  lexer.mode_eval = false;
+  lexer.all_tokens = false;
+  lexer.setInput(text);
+  const kinds: Array<number | string> = [];
+  const texts: string[] = [];
+  const lines: number[] = [];
+  for (;;) {
+    let token: number | string;
+    try {
+      token = lexer.lex();
+    } catch {
+      break;
+    }
+    if (!token || token === lexer.EOF) break;
+    kinds.push(token);
+    texts.push(lexer.yytext);
+    lines.push(lexer.yylloc.first_line);
+  }
+
+  const facts = emptyFacts(path, 'tokens', bytes);
+  const names = new NameContext();
+  const isName = (k: number | string | undefined): boolean =>
+    k === T_STRING || k === T_NAME_QUALIFIED || k === T_NAME_FULLY_QUALIFIED || k === T_NAME_RELATIVE;
+  const resolution = (k: number | string | undefined): string =>
+    k === T_NAME_FULLY_QUALIFIED ? 'fqn' : k === T_NAME_RELATIVE ? 'rn' : k === T_NAME_QUALIFIED ? 'qn' : 'uqn';
+
+  const stack: Frame[] = [];
+  let depth = 0;
+  let pending: Frame | null = null;
+  const currentClass = (): Frame | undefined => {
+    for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.kind === 'class') return stack[i];
+    return undefined;
+  };
+  const currentFunction = (): string | null => {
+    for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.kind === 'function') return stack[i]!.key;
+    return null;
+  };
+  const classOf = (i: number): string | null => {
+    const lower = texts[i]!.toLowerCase();
+    if (lower === 'self' || lower === 'static') return currentClass()?.key ?? null;
+    if (lower === 'parent') return currentClass()?.decl?.parent ?? null;
+    return names.resolveClass(texts[i]!, resolution(kinds[i]));
+  };
+
+  const n = kinds.length;
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i];
+    const prev = i > 0 ? kinds[i - 1] : undefined;
+    if (k === '{' || k === T_CURLY_OPEN || k === T_DOLLAR_OPEN_CURLY_BRACES) {
+      depth += 1;
+      if (pending) {
+        pending.depth = depth;
+        stack.push(pending);
+        pending = null;
+      }
+      continue;
+    }
+    if (k === '}') {
+      if (stack.length > 0 && stack[stack.length - 1]!.depth === depth) stack.pop();
+      depth -= 1;
+      continue;
+    }
+    if (k === ';') {
+      if (pending?.kind === 'function') pending = null;
+      continue;
+    }
+    if (k === T_NAMESPACE && isName(kinds[i + 1]) && (kinds[i + 2] === ';' || kinds[i + 2] === '{')) {
+      names.enterNamespace(texts[i + 1]!);
+      i += 1;
+      continue;
+    }
+    if (k === T_NAMESPACE && kinds[i + 1] === '{') {
+      names.enterNamespace('');
+      continue;
+    }
+    if (k === T_USE && stack.length === 0 && prev !== ')') {
+      let j = i + 1;
+      let type: 'class' | 'function' | 'const' = 'class';
+      if (kinds[j] === T_FUNCTION) { type = 'function'; j++; }
+      else if (kinds[j] === T_CONST) { type = 'const'; j++; }
+      while (j < n && isName(kinds[j])) {
+        const full = texts[j]!;
+        let alias: string | null = null;
+        j++;
+        if (kinds[j] === T_AS && isName(kinds[j + 1])) { alias = texts[j + 1]!; j += 2; }
+        if (type === 'function') names.addFunctionImport(full, alias);
+        else if (type === 'class') {
+          names.addClassImport(full, alias);
+          facts.classRefs.push({ c: full.replace(/^\\/, '').toLowerCase(), how: 'import', line: lines[i]! });
+        }
+        if (kinds[j] !== ',') break;
+        j++;
+      }
+      i = j - 1;
+      continue;
+    }
+    if ((k === T_CLASS || k === T_TRAIT || k === T_INTERFACE) && prev !== T_DOUBLE_COLON && prev !== T_NEW && kinds[i + 1] === T_STRING) {
+      const key = names.qualify(texts[i + 1]!);
+      let parent: string | null = null;
+      let j = i + 2;
+      if (kinds[j] === T_EXTENDS && isName(kinds[j + 1])) {
+        parent = names.resolveClass(texts[j + 1]!, resolution(kinds[j + 1]));
+        if (parent) facts.classRefs.push({ c: parent, how: 'extends', line: lines[j]! });
+        if (k !== T_CLASS) parent = null;
+        j += 2;
+      }
+      const prefix = names.namespace ? key.slice(0, key.lastIndexOf('\\') + 1) : '';
+      const decl: ClassDecl = { key, name: prefix ? `${prefix}${texts[i + 1]}` : texts[i + 1]!, line: lines[i]!, parent, props: {} };
+      facts.classes.push(decl);
+      pending = { kind: 'class', key, depth: 0, decl };
+      i = j - 1;
+      continue;
+    }
+    if (k === T_FUNCTION || k === T_FN) {
+      let j = i + 1;
+      if (kinds[j] === '&') j++;
+      if (k === T_FUNCTION && kinds[j] === T_STRING && kinds[j + 1] === '(') {
+        const short = texts[j]!;
+        const cls = currentClass();
+        const inClassBody = cls !== undefined && stack[stack.length - 1] === cls;
+        const key = inClassBody ? `${cls.key}::${short.toLowerCase()}` : names.qualify(short);
+        const display = inClassBody ? `${cls.decl?.name ?? cls.key}::${short}` : names.namespace ? `${key.slice(0, key.lastIndexOf('\\') + 1)}${short}` : short;
+        const decl: FunctionDecl = { key, name: display, kind: inClassBody ? 'method' : 'function', line: lines[i]!, ret: [] };
+        facts.functions.push(decl);
+        pending = { kind: 'function', key, depth: 0 };
+        i = j;
+      }
+      continue;
+    }
+    if (k === T_NEW) {
+      const next = kinds[i + 1];
+      if (isName(next) || next === T_STATIC) {
+        const cls = next === T_STATIC ? currentClass()?.key ?? null : classOf(i + 1);
+        if (cls) {
+          facts.news.push({ c: cls, line: lines[i]!, in: currentFunction() });
+          facts.classRefs.push({ c: cls, how: 'new', line: lines[i]! });
+        }
+        i += 1;
+      }
+      continue;
+    }
+    if (k === T_INSTANCEOF && isName(kinds[i + 1])) {
+      const cls = classOf(i + 1);
+      if (cls) facts.classRefs.push({ c: cls, how: 'instanceof', line: lines[i]! });
+      i += 1;
+      continue;
+    }
+    if (k === T_CATCH && kinds[i + 1] === '(') {
+      let j = i + 2;
+      while (j < n && isName(kinds[j])) {
+        const cls = classOf(j);
+        if (cls) facts.classRefs.push({ c: cls, how: 'catch', line: lines[j]! });
+        j++;
+        if (kinds[j] !== '|') break;
+        j++;
+      }
+      i = j - 1;
+      continue;
+    }
+    if (!isName(k)) continue;
+    if (prev === T_OBJECT_OPERATOR || prev === T_NULLSAFE) {
+      if (kinds[i + 1] === '(' && !(kinds[i + 2] === T_ELLIPSIS && kinds[i + 3] === ')')) {
+        let receiver: TypeRef = UNKNOWN;
+        const before = i >= 2 ? kinds[i - 2] : undefined;
+        const beforeBefore = i >= 3 ? kinds[i - 3] : undefined;
+        if (before === T_VARIABLE && beforeBefore !== T_OBJECT_OPERATOR && beforeBefore !== T_NULLSAFE && beforeBefore !== T_DOUBLE_COLON) {
+          const variable = texts[i - 2]!.slice(1);
+          if (variable === 'this') {
+            const cls = currentClass();
+            if (cls) receiver = { k: 'c', n: cls.key };
+          } else if (stack.length === 0) receiver = { k: 'g', n: variable };
+        }
+        facts.methodCalls.push({ m: texts[i]!.toLowerCase(), r: receiver, line: lines[i]!, in: currentFunction(), static: false });
+      }
+      continue;
+    }
+    if (prev === T_DOUBLE_COLON || prev === T_FUNCTION || prev === T_CONST || prev === T_GOTO || prev === T_AS || prev === T_IMPLEMENTS || prev === T_EXTENDS || prev === T_NAMESPACE) continue;
+    const next = kinds[i + 1];
+    if (next === '(') {
+      if (kinds[i + 2] === T_ELLIPSIS && kinds[i + 3] === ')') continue;
+      facts.calls.push({ c: names.functionCandidates(texts[i]!, resolution(k)), line: lines[i]!, in: currentFunction() });
+      continue;
+    }
+    if (next === T_DOUBLE_COLON) {
+      const cls = classOf(i);
+      if (cls) {
+        facts.classRefs.push({ c: cls, how: 'static', line: lines[i]! });
+        if (isName(kinds[i + 2]) && kinds[i + 3] === '(') {
+          facts.methodCalls.push({ m: texts[i + 2]!.toLowerCase(), r: { k: 'c', n: cls }, line: lines[i]!, in: currentFunction(), static: true });
+        }
+      }
+      i += 2;
+      continue;
+    }
+    if (next === T_VARIABLE || (next === '&' && kinds[i + 2] === T_VARIABLE)) {
+      const cls = classOf(i);
+      if (cls) facts.classRefs.push({ c: cls, how: 'type', line: lines[i]! });
+      continue;
+    }
+    const short = texts[i]!.slice(texts[i]!.lastIndexOf('\\') + 1);
+    if (short.startsWith('MYSQLI_')) facts.mysqliConstants += 1;
+  }
+  return facts;
+}

@@ -1,0 +1,21 @@
+/**
+ * Worker thread: analyses batches of files and posts back their facts
+ * (compact records, never the AST).
+ */
+import { parentPort } from 'node:worker_threads';
+import { analyzeFile, demandPattern, type AnalyzeSettings, type AnalyzeTask } from './analyze-file.js';
+
+export interface WorkerJob {
+  id: number;
+  tasks: AnalyzeTask[];
+  settings: AnalyzeSettings;
+}
+
+const port = parentPort;
+if (port) {
+  port.on('message', (job: WorkerJob) => {
+    const demand = job.settings.mode === 'demand' ? demandPattern(job.settings.words ?? []) : null;
+    const results = job.tasks.map((task) => analyzeFile(task, job.settings, demand));
+    port.postMessage({ id: job.id, results });
+  });
+}
