@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   php-cli php-fpm php-mysql php-sqlite3
   nginx-light mariadb-server mariadb-client
-  prometheus wrk curl ca-certificates
+  prometheus wrk curl ca-certificates time
   systemd docker-compose
 )
 
