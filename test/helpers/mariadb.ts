@@ -16,6 +16,10 @@ export interface MariaDB {
   readonly socket: string;
   readonly host: '127.0.0.1';
   readonly port: number;
+  /** The mariadbd process id. */
+  readonly pid: number;
+  /** The temporary directory holding the data directory, socket and logs. */
+  readonly dir: string;
   /** The application user (not root), with a password. */
   readonly user: string;
   readonly password: string;
@@ -209,6 +213,8 @@ export async function startMariaDB(options: StartMariaDBOptions = {}): Promise<M
 
     const common = { LEGACY_DB_USER: user, LEGACY_DB_PASSWORD: password, LEGACY_DB_NAME: database };
     return {
+      pid: proc.pid ?? -1,
+      dir,
       socket,
       host: '127.0.0.1',
       port,
