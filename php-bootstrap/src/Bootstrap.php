@@ -18,6 +18,14 @@ final class Bootstrap
     private static $started = false;
     /** @var bool */
     private static $http = false;
+    /** @var int classes declared before the application's first line */
+    private static $classesBefore = 0;
+    /**
+     * How many times the final step moves itself to the end of the shutdown
+     * queue, so that shutdown functions the application registers from its
+     * own shutdown functions (up to this depth) still run before it.
+     */
+    const SHUTDOWN_HOPS = 3;
 
     /** @param array<string, mixed> $defaults written into the prepend by `tracekit php init` */
     public static function start(array $defaults): void
@@ -35,23 +43,25 @@ final class Bootstrap
         if ($cli && !$config->cliSpans) {
             return;
         }
-        $start = self::requestStartNanos();
         if ($cli) {
             // Cron jobs and workers get their parent the OTel way for processes: a TRACEPARENT variable.
             $parent = TraceContext::fromHeaders(\getenv('TRACEPARENT'), \getenv('TRACESTATE'));
-            $script = isset($_SERVER['SCRIPT_FILENAME']) && \is_string($_SERVER['SCRIPT_FILENAME']) ? $_SERVER['SCRIPT_FILENAME'] : '';
+            $argv = isset($GLOBALS['argv']) && \is_array($GLOBALS['argv']) ? $GLOBALS['argv'] : [];
+            $script = isset($argv[0]) && \is_string($argv[0]) ? $argv[0] : '';
             Tracer::activate($config, $parent);
-            Tracer::startSpan($script === '' ? 'php' : \basename($script), Span::KIND_INTERNAL, ['process.command' => $script], $start);
+            Tracer::startSpan($script === '' ? 'php' : \basename($script), Span::KIND_INTERNAL, ['process.command' => $script]);
         } else {
             self::$http = true;
+            $request = self::requestVariables();
             $parent = TraceContext::fromHeaders(
-                isset($_SERVER['HTTP_TRACEPARENT']) ? $_SERVER['HTTP_TRACEPARENT'] : null,
-                isset($_SERVER['HTTP_TRACESTATE']) ? $_SERVER['HTTP_TRACESTATE'] : null
+                isset($request['HTTP_TRACEPARENT']) ? $request['HTTP_TRACEPARENT'] : null,
+                isset($request['HTTP_TRACESTATE']) ? $request['HTTP_TRACESTATE'] : null
             );
-            list($name, $attributes) = HttpRequest::describe($_SERVER, $config->routeSource);
+            list($name, $attributes) = HttpRequest::describe($request, $config->routeSource);
             Tracer::activate($config, $parent);
-            Tracer::startSpan($name, Span::KIND_SERVER, $attributes, $start);
+            Tracer::startSpan($name, Span::KIND_SERVER, $attributes);
         }
+        self::$classesBefore = \count(\get_declared_classes());
         \register_shutdown_function([self::class, 'onShutdown']);
     }
 
@@ -62,13 +72,18 @@ final class Bootstrap
     public static function onShutdown(): void
     {
         self::quietly(static function () {
-            \register_shutdown_function([self::class, 'finish']);
+            \register_shutdown_function([self::class, 'finish'], self::SHUTDOWN_HOPS);
         });
     }
 
-    public static function finish(): void
+    /** @param mixed $hopsLeft */
+    public static function finish($hopsLeft = 0): void
     {
-        self::quietly(static function () {
+        self::quietly(static function () use ($hopsLeft) {
+            if (\is_int($hopsLeft) && $hopsLeft > 0) {
+                \register_shutdown_function([self::class, 'finish'], $hopsLeft - 1);
+                return;
+            }
             self::finishNow();
         });
     }
@@ -130,7 +145,8 @@ final class Bootstrap
         if ($spans === []) {
             return;
         }
-        if (self::$http && $config->finishRequest && \PHP_SAPI === 'fpm-fcgi' && \function_exists('fastcgi_finish_request') && self::outputIsSettled()) {
+        if (self::$http && $config->finishRequest && \PHP_SAPI === 'fpm-fcgi' && \function_exists('fastcgi_finish_request')
+            && self::outputIsSettled() && !self::applicationHasDestructors()) {
             \fastcgi_finish_request();
         }
         $body = OtlpJson::encode($spans, ResourceInfo::attributes($config), $config->version, Tracer::droppedSpans());
@@ -188,9 +204,43 @@ final class Bootstrap
         return true;
     }
 
-    private static function requestStartNanos(): string
+    /**
+     * After the last shutdown function PHP still runs object destructors, and
+     * only then flushes output. A destructor that echoes or sends a header
+     * would be cut off by an early fastcgi_finish_request(), so when any class
+     * of the application declares __destruct we do not call it, and export
+     * within the budget instead. Classes are listed in declaration order, so
+     * only those declared after the prepend are checked.
+     */
+    private static function applicationHasDestructors(): bool
     {
-        $start = isset($_SERVER['REQUEST_TIME_FLOAT']) ? Clock::secondsToNanos($_SERVER['REQUEST_TIME_FLOAT']) : null;
-        return $start === null ? Clock::nowNanos() : $start;
+        $classes = \get_declared_classes();
+        for ($i = self::$classesBefore, $n = \count($classes); $i < $n; $i++) {
+            if (\method_exists($classes[$i], '__destruct')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The request's CGI variables, read with getenv(), which asks the SAPI
+     * (FastCGI parameters under php-fpm). Never through $_SERVER: merely
+     * compiling a reference to it makes PHP create the superglobal
+     * (auto_globals_jit), which a page that never uses it would then see in
+     * $GLOBALS.
+     *
+     * @return array<string, string>
+     */
+    private static function requestVariables(): array
+    {
+        $out = [];
+        foreach (HttpRequest::VARIABLES as $name) {
+            $value = \getenv($name);
+            if (\is_string($value)) {
+                $out[$name] = $value;
+            }
+        }
+        return $out;
     }
 }

@@ -13,16 +13,4 @@ final class Clock
         $parts = \explode(' ', \microtime());
         return $parts[1] . \substr($parts[0], 2, 6) . '000';
     }
-
-    /** @param mixed $seconds a float such as $_SERVER['REQUEST_TIME_FLOAT'] */
-    public static function secondsToNanos($seconds): ?string
-    {
-        if (!\is_float($seconds) && !\is_int($seconds)) {
-            return null;
-        }
-        if ($seconds <= 0 || $seconds > 4102444800) {
-            return null;
-        }
-        return \str_replace('.', '', \sprintf('%.6F', $seconds)) . '000';
-    }
 }

@@ -2,11 +2,17 @@
 namespace Tracekit\Runtime;
 
 /**
- * Reads the incoming request from $_SERVER (without modifying it) into the
- * root span's name and HTTP server attributes.
+ * Turns the incoming request's CGI variables into the root span's name and
+ * HTTP server attributes.
  */
 final class HttpRequest
 {
+    /** The CGI variables read, and nothing else. */
+    const VARIABLES = [
+        'REQUEST_METHOD', 'REQUEST_URI', 'QUERY_STRING', 'HTTPS', 'REQUEST_SCHEME', 'SCRIPT_NAME', 'HTTP_HOST',
+        'SERVER_NAME', 'SERVER_PORT', 'REMOTE_ADDR', 'HTTP_USER_AGENT', 'SERVER_PROTOCOL', 'HTTP_TRACEPARENT', 'HTTP_TRACESTATE',
+    ];
+
     const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
     /** Query keys whose values are replaced by REDACTED in url.query. */
@@ -17,7 +23,7 @@ final class HttpRequest
     ];
 
     /**
-     * @param array<string, mixed> $server
+     * @param array<string, mixed> $server CGI variables as in HttpRequest::VARIABLES
      * @return array{0: string, 1: array<string, mixed>} span name and attributes
      */
     public static function describe(array $server, string $routeSource): array

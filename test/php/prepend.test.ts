@@ -42,6 +42,13 @@ echo json_encode($snapshot), "\\n";
 exit(7);
 `;
 
+/** Damages one declaration without changing the file's size: a parse error at include time. */
+function corruptSameSize(runtime: string): string {
+  const damaged = runtime.replace('final class Config', 'final class {{{{{{');
+  if (damaged === runtime || damaged.length !== runtime.length) throw new Error('the corruption did not apply');
+  return damaged;
+}
+
 async function waitFor(condition: () => boolean, timeoutMillis = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMillis;
   while (!condition()) {
@@ -128,7 +135,7 @@ describe.skipIf(php === null)('the prepend under php-cli: nothing the script can
     ['missing', () => null],
     ['truncated', (r: string) => r.slice(0, Math.floor(r.length / 2))],
     ['empty', () => ''],
-    ['corrupt, same size (parse error)', (r: string) => r.slice(0, 2000) + '}}}}'.padEnd(4, '}') + r.slice(2004)],
+    ['corrupt, same size (parse error)', corruptSameSize],
     ['replaced by a same-size file that prints', (r: string) => 'GARBAGE <html>'.padEnd(r.length, 'x')],
     ['replaced by a same-size file that throws', (r: string) => `<?php throw new \\Exception('runtime exploded');\n//`.padEnd(r.length, 'x')],
     ['replaced by a same-size file that warns and prints inside PHP', (r: string) => `<?php echo $undefinedVariable, 'oops'; trigger_error('boom', E_USER_WARNING);\n//`.padEnd(r.length, 'x')],
@@ -148,7 +155,7 @@ describe.skipIf(php === null)('the prepend under php-cli: nothing the script can
     expect(JSON.parse(r.stdout)).toEqual([true, 'check.php']);
     const off = runPhpFile(bin, check, { ini: { auto_prepend_file: path.join(dir, 'ok', 'tracekit-prepend.php') }, env: { TRACEKIT_CLI_SPANS: '0' } });
     expect(JSON.parse(off.stdout)).toEqual([true, null]);
-    const corrupt = variant('check-corrupt', (rt) => rt.slice(0, 2000) + '}}}}' + rt.slice(2004));
+    const corrupt = variant('check-corrupt', corruptSameSize);
     writeFileSync(path.join(dir, 'check2.php'), `<?php echo json_encode(class_exists('Tracekit\\\\Runtime\\\\Tracer', false));`);
     expect(runPhpFile(bin, path.join(dir, 'check2.php'), { ini: { auto_prepend_file: corrupt } }).stdout).toBe('false');
     expect(readFileSync(corrupt, 'utf8')).toContain('Bootstrap::start');
