@@ -25,7 +25,7 @@ const memoryLimiter = z.strictObject({
   spike_limit_mib: z.number().int().positive().optional(),
   limit_percentage: z.number().int().min(1).max(100).optional(),
   spike_limit_percentage: z.number().int().min(1).max(100).optional(),
-});
+}).refine((m) => m.limit_mib !== undefined || m.limit_percentage !== undefined, 'memory_limiter needs limit_mib or limit_percentage');
 const batch = z.strictObject({ send_batch_size: z.number().int().positive().optional(), send_batch_max_size: z.number().int().nonnegative().optional(), timeout: goDuration.optional() });
 
 const spanmetrics = z.strictObject({

@@ -95,6 +95,7 @@ describe('tracekit collector output', () => {
       }, /attributes\/strip/],
       ['batch before memory_limiter', (c) => (c.service.pipelines.traces.processors = ['batch', 'memory_limiter']), /memory-limiter-not-first|memory_limiter must come first/],
       ['a pipeline naming an undefined exporter', (c) => c.service.pipelines.traces.exporters.push('otlp/nowhere'), /pipeline-undefined-component/],
+      ['a memory_limiter without a limit', (c) => delete c.processors.memory_limiter.limit_mib, /limit_mib or limit_percentage/],
       ['an unknown key', (c) => (c.exporters.prometheus.metric_expiry = '168h'), /metric_expiry|Unrecognized/i],
     ];
     for (const [name, fn, pattern] of cases) {
