@@ -15,8 +15,7 @@ import { NON_CLASS_TYPES } from './catalog.js';
 
 interface Node {
   kind: string;
-  loc?: { start: { line: number } } | null;
-  leadingComments?: Array<{ value: string }>;
+  loc?: { start: { line: number; offset: number } } | null;
   [key: string]: unknown;
 }
 
@@ -37,7 +36,7 @@ interface Scope {
   returns: TypeRef[] | null;
 }
 
-const SKIP_KEYS = new Set(['kind', 'loc', 'leadingComments', 'trailingComments', 'attrGroups', 'type', 'raw']);
+const SKIP_KEYS = new Set(['kind', 'loc', 'attrGroups', 'type', 'raw']);
 
 function line(node: Node | null | undefined): number {
   return node?.loc?.start.line ?? 0;
@@ -61,13 +60,33 @@ interface DocTag {
   variable: string | null;
 }
 
-function docTags(node: Node): DocTag[] {
-  const comments = node.leadingComments;
-  if (!comments || comments.length === 0) return [];
+/** Statements a `@var` docblock can annotate. */
+const DOC_STATEMENTS = new Set(['expressionstatement', 'return', 'foreach', 'for', 'while', 'if', 'echo', 'global', 'static', 'switch', 'try', 'do']);
+
+/**
+ * The docblock right before a node (only whitespace between). Read from the
+ * source text rather than the parser's comment extraction: measured here,
+ * php-parser's extractDoc halves parse speed (8 vs 18 MB/s).
+ */
+function docBefore(text: string, node: Node): string | null {
+  let i = node.loc?.start.offset ?? -1;
+  if (i <= 0) return null;
+  while (i > 0) {
+    const c = text.charCodeAt(i - 1);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+    i--;
+  }
+  if (i < 5 || text.charCodeAt(i - 1) !== 47 || text.charCodeAt(i - 2) !== 42) return null;
+  const start = text.lastIndexOf('/**', i - 3);
+  if (start < 0 || text.indexOf('*/', start + 2) !== i - 2) return null;
+  return text.slice(start, i);
+}
+
+function docTags(doc: string | null): DocTag[] {
+  if (!doc) return [];
   const tags: DocTag[] = [];
-  for (const comment of comments) {
-    if (!comment.value.startsWith('/**')) continue;
-    for (const m of comment.value.matchAll(DOC_TAG)) {
+  {
+    for (const m of doc.matchAll(DOC_TAG)) {
       let type = m[2] ?? '';
       let variable: string | null = m[3] && m[3].startsWith('$') ? m[3].slice(1) : null;
       // `@var $db PDO` is a common misspelling of `@var PDO $db`.
@@ -88,7 +107,11 @@ export class AstFactCollector {
   private scopeCounter = 0;
   private anonymousClasses = 0;
 
-  constructor(path: string, bytes: number) {
+  constructor(
+    path: string,
+    bytes: number,
+    private readonly text: string,
+  ) {
     this.facts = emptyFacts(path, 'ast', bytes);
     this.scope = { id: null, cur: new Map(), all: this.facts.globals, fnKey: null, cls: null, returns: null };
   }
@@ -269,12 +292,13 @@ export class AstFactCollector {
 
   private visit(value: unknown): void {
     if (!isNode(value)) return;
-    if (!value.leadingComments) {
+    const doc = DOC_STATEMENTS.has(value.kind) ? docBefore(this.text, value) : null;
+    if (!doc) {
       this.visitNode(value);
       return;
     }
     // A `@var` docblock annotates the one statement it precedes.
-    const pending = this.applyVarDocs(value);
+    const pending = this.applyVarDocs(value, doc);
     this.visitNode(value);
     for (const key of pending) this.docBound.delete(key);
   }
@@ -369,10 +393,9 @@ export class AstFactCollector {
     if (short.startsWith('MYSQLI_')) this.facts.mysqliConstants += 1;
   }
 
-  private applyVarDocs(node: Node): string[] {
+  private applyVarDocs(node: Node, doc: string): string[] {
     const pending: string[] = [];
-    if (node.kind === 'propertystatement' || node.kind === 'method' || node.kind === 'function' || node.kind === 'class') return pending;
-    for (const tag of docTags(node)) {
+    for (const tag of docTags(doc)) {
       if (tag.tag !== 'var') continue;
       const type = this.docType(tag.type);
       if (!type) continue;
@@ -534,7 +557,7 @@ export class AstFactCollector {
   private functionDocs(node: Node): { params: Map<string, TypeRef>; ret: TypeRef | null } {
     const params = new Map<string, TypeRef>();
     let ret: TypeRef | null = null;
-    for (const tag of docTags(node)) {
+    for (const tag of docTags(docBefore(this.text, node))) {
       const type = this.docType(tag.type);
       if (!type) continue;
       if (tag.tag === 'param' && tag.variable) params.set(tag.variable, type);
@@ -623,7 +646,7 @@ export class AstFactCollector {
   private visitProperties(node: Node): void {
     const cls = this.scope.cls;
     let docType: TypeRef | null = null;
-    for (const tag of docTags(node)) if (tag.tag === 'var') docType ??= this.docType(tag.type);
+    for (const tag of docTags(docBefore(this.text, node))) if (tag.tag === 'var') docType ??= this.docType(tag.type);
     for (const property of (node.properties as Node[]) ?? []) {
       const name = identName(property.name);
       this.visit(property.value);
@@ -649,6 +672,6 @@ export class AstFactCollector {
   }
 }
 
-export function collectAstFacts(program: unknown, path: string, bytes: number): FileFacts {
-  return new AstFactCollector(path, bytes).collect(program as Node);
+export function collectAstFacts(program: unknown, text: string, path: string, bytes: number): FileFacts {
+  return new AstFactCollector(path, bytes, text).collect(program as Node);
 }

@@ -88,6 +88,7 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
   const resolution = (k: number | string | undefined): string =>
     k === T_NAME_FULLY_QUALIFIED ? 'fqn' : k === T_NAME_RELATIVE ? 'rn' : k === T_NAME_QUALIFIED ? 'qn' : 'uqn';
 
+  let nsDisplay = '';
   const stack: Frame[] = [];
   let depth = 0;
   let pending: Frame | null = null;
@@ -130,11 +131,13 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
     }
     if (k === T_NAMESPACE && isName(kinds[i + 1]) && (kinds[i + 2] === ';' || kinds[i + 2] === '{')) {
       names.enterNamespace(texts[i + 1]!);
+      nsDisplay = texts[i + 1]!.replace(/^\\/, '');
       i += 1;
       continue;
     }
     if (k === T_NAMESPACE && kinds[i + 1] === '{') {
       names.enterNamespace('');
+      nsDisplay = '';
       continue;
     }
     if (k === T_USE && stack.length === 0 && prev !== ')') {
@@ -168,8 +171,7 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
         if (k !== T_CLASS) parent = null;
         j += 2;
       }
-      const prefix = names.namespace ? key.slice(0, key.lastIndexOf('\\') + 1) : '';
-      const decl: ClassDecl = { key, name: prefix ? `${prefix}${texts[i + 1]}` : texts[i + 1]!, line: lines[i]!, parent, props: {} };
+      const decl: ClassDecl = { key, name: nsDisplay ? `${nsDisplay}\\${texts[i + 1]}` : texts[i + 1]!, line: lines[i]!, parent, props: {} };
       facts.classes.push(decl);
       pending = { kind: 'class', key, depth: 0, decl };
       i = j - 1;
@@ -183,7 +185,7 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
         const cls = currentClass();
         const inClassBody = cls !== undefined && stack[stack.length - 1] === cls;
         const key = inClassBody ? `${cls.key}::${short.toLowerCase()}` : names.qualify(short);
-        const display = inClassBody ? `${cls.decl?.name ?? cls.key}::${short}` : names.namespace ? `${key.slice(0, key.lastIndexOf('\\') + 1)}${short}` : short;
+        const display = inClassBody ? `${cls.decl?.name ?? cls.key}::${short}` : nsDisplay ? `${nsDisplay}\\${short}` : short;
         const decl: FunctionDecl = { key, name: display, kind: inClassBody ? 'method' : 'function', line: lines[i]!, ret: [] };
         facts.functions.push(decl);
         pending = { kind: 'function', key, depth: 0 };

@@ -1,0 +1,130 @@
+// Options, limits and errors of runAudit: --ext, .gitignore, vendor, file
+// size, unreadable files, bad roots, and the prefilter's soundness.
+import { chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../analyzers/php/audit.js';
+import type { AuditReport } from '../../analyzers/php/report.js';
+
+const tree = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audit/tree');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+let temp: string;
+let base: AuditReport;
+beforeAll(async () => {
+  temp = await mkdtemp(path.join(tmpdir(), 'tracekit-audit-'));
+  base = await runAudit({ root: tree, threads: 0 });
+});
+afterAll(async () => {
+  await rm(temp, { recursive: true, force: true });
+});
+
+describe('file selection', () => {
+  it('--ext changes the extensions (case-insensitive, normalised)', async () => {
+    const report = await runAudit({ root: tree, threads: 0, extensions: ['INC', '.phtml'] });
+    expect(report.perFile.map((f) => f.path)).toEqual(['templates/header.inc', 'templates/view.PHTML']);
+    expect(report.options.extensions).toEqual(['inc', 'phtml']);
+  });
+
+  it('reads .gitignored paths when told not to respect .gitignore, never node_modules/', async () => {
+    const report = await runAudit({ root: tree, threads: 0, respectGitignore: false });
+    const paths = report.perFile.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['generated/compiled.php', 'lib/routes.cache.php', 'legacy/old/dead.php']));
+    expect(paths).not.toContain('node_modules/pkg/x.php');
+    expect(report.mysqli.callSites).toBe(base.mysqli.callSites + 3);
+  });
+
+  it('--include-vendor reports vendor/ separately and leaves the project summary unchanged', async () => {
+    const report = await runAudit({ root: tree, threads: 0, includeVendor: true });
+    const { vendor, options, ...project } = report;
+    const { vendor: noVendor, options: baseOptions, ...baseProject } = base;
+    expect(noVendor).toBeNull();
+    expect(options.includeVendor).toBe(true);
+    expect(baseOptions.includeVendor).toBe(false);
+    expect(project).toEqual(baseProject);
+    expect(vendor).not.toBeNull();
+    expect(vendor!.perFile.map((f) => f.path)).toEqual(['vendor/acme/dbal/Connection.php', 'vendor/acme/dbal/helpers.php']);
+    expect(vendor!.mysqli.callSites).toBe(2);
+    expect(vendor!.methodCalls).toMatchObject({ mysqli: 0, pdo: 1, unknown: 0 });
+    expect(vendor!.pdo.subclasses).toEqual(['Acme\\Dbal\\Connection (vendor/acme/dbal/Connection.php:4)']);
+    expect(vendor!.entryPoints.map((e) => e.name)).toEqual(['Acme\\Dbal\\Connection::run']);
+  });
+
+  it('reports progress up to the total', async () => {
+    const seen: Array<[number, number]> = [];
+    await runAudit({ root: tree, threads: 0, onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[seen.length - 1]).toEqual([29, 29]);
+  });
+});
+
+describe('the prefilter', () => {
+  it('changes no count: parsing every file gives the same rows', async () => {
+    const all = await runAudit({ root: tree, threads: 0, prefilter: false });
+    const strip = (r: AuditReport) => ({ ...r, files: { ...r.files, parsed: 0 }, perFile: r.perFile.map((f) => ({ ...f, analysis: f.analysis === 'tokens' ? 'tokens' : 'ast' })) });
+    expect(strip(all)).toEqual(strip(base));
+    expect(all.files.parsed).toBe(base.files.parsed + 1);
+  });
+});
+
+describe('limits', () => {
+  it('skips a file over maxFileBytes with a reason and goes on', async () => {
+    const root = path.join(temp, 'sizes');
+    await cp(path.join(tree, 'rules'), root, { recursive: true });
+    await writeFile(path.join(root, 'big.php'), `<?php\n${'mysqli_query($l, "x");\n'.repeat(200)}`);
+    const report = await runAudit({ root, threads: 0, maxFileBytes: 2048 });
+    expect(report.skipped).toEqual([{ path: 'big.php', reason: 'too-large', detail: expect.stringMatching(/^\d+ bytes, over the limit of 2048$/) }]);
+    expect(report.perFile.map((f) => f.path)).not.toContain('big.php');
+    expect(report.mysqli.callSites).toBe(8);
+  });
+
+  it.skipIf(isRoot)('skips an unreadable file with a reason and goes on', async () => {
+    const root = path.join(temp, 'unreadable');
+    await cp(path.join(tree, 'rules'), root, { recursive: true });
+    await writeFile(path.join(root, 'secret.php'), '<?php mysqli_query($l, "x");');
+    await chmod(path.join(root, 'secret.php'), 0o000);
+    const report = await runAudit({ root, threads: 0 });
+    expect(report.skipped).toEqual([{ path: 'secret.php', reason: 'unreadable', detail: expect.stringContaining('EACCES') }]);
+    expect(report.mysqli.callSites).toBe(8);
+  });
+});
+
+describe('bad roots', () => {
+  it('a missing directory is INPUT_NOT_FOUND naming the path', async () => {
+    const missing = path.join(temp, 'nope');
+    await expect(runAudit({ root: missing, threads: 0 })).rejects.toMatchObject({
+      code: 'TRACEKIT_E_INPUT_NOT_FOUND',
+      exitCode: 2,
+      message: expect.stringContaining(missing),
+    });
+  });
+
+  it('a file is AUDIT_NOT_A_DIRECTORY', async () => {
+    const file = path.join(tree, 'lib/db.php');
+    await expect(runAudit({ root: file, threads: 0 })).rejects.toMatchObject({
+      code: 'TRACEKIT_E_AUDIT_NOT_A_DIRECTORY',
+      exitCode: 2,
+      message: expect.stringMatching(/is not a directory: expected a directory of PHP code, found a file/),
+    });
+  });
+
+  it('a malformed extension is AUDIT_BAD_EXTENSION', async () => {
+    await expect(runAudit({ root: tree, threads: 0, extensions: ['php', '*.inc'] })).rejects.toMatchObject({
+      code: 'TRACEKIT_E_AUDIT_BAD_EXTENSION',
+      message: expect.stringContaining('"*.inc"'),
+    });
+  });
+
+  it.skipIf(isRoot)('an unreadable directory is INPUT_UNREADABLE', async () => {
+    const root = path.join(temp, 'locked');
+    await cp(path.join(tree, 'rules'), root, { recursive: true });
+    await chmod(root, 0o000);
+    try {
+      await expect(runAudit({ root, threads: 0 })).rejects.toMatchObject({ code: 'TRACEKIT_E_INPUT_UNREADABLE' });
+    } finally {
+      await chmod(root, 0o755);
+    }
+  });
+});
