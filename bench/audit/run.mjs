@@ -189,7 +189,23 @@ function versions() {
   return { node: process.version, php, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' };
 }
 
-function section(results, meta) {
+/** The grown tree is N renamed copies of the example: its counts must be N times the example's. */
+async function checkGrown(grown, copies, tmpDir) {
+  const reportFile = path.join(tmpDir, 'audit-example.report.json');
+  await measure(process.execPath, [cli, 'audit', path.join(repoRoot, 'examples/legacy-app'), '--format', 'json', '--out', reportFile, '--no-progress'], tmpDir);
+  const example = JSON.parse(await readFile(reportFile, 'utf8'));
+  const pairs = [
+    ['mysqli call sites', example.mysqli.callSites, grown.found.mysqliCallSites],
+    ['mysqli method calls', example.methodCalls.mysqli, grown.found.methodCalls.mysqli],
+    ['PDO method calls', example.methodCalls.pdo, grown.found.methodCalls.pdo],
+    ['entry points', example.entryPoints.length, grown.found.entryPoints],
+  ];
+  const bad = pairs.filter(([, one, all]) => one * copies !== all);
+  const text = pairs.map(([what, one, all]) => `${what} ${one} × ${copies} = ${all}`).join(', ');
+  return bad.length === 0 ? `the audit's counts on the grown tree are ${copies} × the example's (${text}).` : `**mismatch**: the grown tree's counts are not ${copies} × the example's (${text}).`;
+}
+
+function section(results, meta, consistency) {
   const mix = GENERATED_MIX.map((m) => `${m.kind} ${(m.share * 100).toFixed(0)} %`).join('; ');
   const details = results
     .map((r) => `- ${r.name}: ${r.files} files, ${r.tokens.toLocaleString('en-US')} tokens; the audit parsed ${r.analysis.ast}, token-counted ${r.analysis.tokens}, prefiltered out ${r.analysis['no-evidence']} (no DB words); found ${r.found.mysqliCallSites} mysqli call sites, ${r.found.methodCalls.mysqli} mysqli / ${r.found.methodCalls.pdo} PDO / ${r.found.methodCalls.unknown} unknown DB method calls, ${r.found.entryPoints} entry points, ${r.found.parseErrors} parse errors, ${r.found.skipped} skipped.`)
@@ -210,7 +226,7 @@ ${verdict(results)}
 - Date: ${meta.date}. Command: \`${meta.command}\` (after \`npm run build\`).
 - Machine: ${meta.cpus} cores (${meta.cpuModel}), Node ${meta.node}, PHP ${meta.php}; audit threads: ${meta.threads}.
   Load average before/after: ${meta.loadBefore} / ${meta.loadAfter}${meta.loadNote}
-${details}
+${details}${consistency === null ? '' : `\n- Consistency: ${consistency}`}
 
 Trees (\`node bench/audit/make-trees.mjs\`, written under \`.bench-tmp/\`, never committed):
 
@@ -258,6 +274,8 @@ async function main() {
     if (trees[name] !== undefined) results.push(await benchTree(name, trees[name], opts, tmpDir, log));
   }
   const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const grown = results.find((r) => r.name === 'grown');
+  const consistency = grown === undefined ? null : await checkGrown(grown, opts.copies, tmpDir);
   const busy = Math.max(...os.loadavg()) > 1.0;
   const meta = {
     ...versions(),
@@ -271,7 +289,7 @@ async function main() {
     loadAfter,
     loadNote: busy ? ' — the machine was shared with other work during this run; both sides ran under the same load, so the ratio stays meaningful, the absolute times less so.' : '.',
   };
-  const text = section(results, meta);
+  const text = section(results, meta, consistency);
   process.stdout.write(`${text}\n`);
   if (opts.write) {
     await writeSection(text);
