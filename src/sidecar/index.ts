@@ -115,7 +115,9 @@ export async function startSidecar(input: DeepPartial<SidecarConfig> | SidecarCo
     throw error;
   }
 
-  log.info(
+  // Supervisors and tests wait for this line, so it is written at any level but 'silent'.
+  const readyLog = log.isLevelEnabled('info') || log.level === 'silent' ? log : log.child({}, { level: 'info' });
+  readyLog.info(
     {
       tcp: tcpAddress ? `${tcpAddress.host}:${tcpAddress.port}` : null,
       socket: socketPath,
@@ -128,6 +130,7 @@ export async function startSidecar(input: DeepPartial<SidecarConfig> | SidecarCo
     'listening',
   );
 
+  activePipeline.start();
   let closing: Promise<void> | null = null;
   return {
     tcpAddress,

@@ -60,6 +60,11 @@ export class Pipeline {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Starts sending what the spool holds from an earlier run. */
+  start(): void {
+    this.pump();
+  }
+
   get queueBytes(): number {
     return this.queueBytesValue;
   }
@@ -311,8 +316,8 @@ export class Pipeline {
     });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
+      // Deliberately not unref'ed: with the listeners closed, this timer is what keeps the process alive to drain.
       timer = setTimeout(() => resolve('timeout'), timeoutMillis);
-      timer.unref();
     });
     const outcome = await Promise.race([idle, timedOut]);
     clearTimeout(timer);
