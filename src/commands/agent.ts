@@ -28,7 +28,10 @@ async function readInput(file: string, flag: string): Promise<string> {
 }
 
 export function registerAgent(program: Command, ctx: CommandContext): void {
-  const agent = program.command('agent').description('Configure the AI coding agents (Claude Code) that report to the seam');
+  const agent = program
+    .command('agent')
+    .description('Configure the AI coding agents (Claude Code) that report to the seam')
+    .addHelpText('after', '\nExample:\n  tracekit agent settings --endpoint http://10.0.0.5:4317 --out managed-settings.json\n');
   agent
     .command('settings')
     .description("Write the agent hosts' managed-settings.json (metrics only, every telemetry trap set), or --check an existing one")

@@ -98,5 +98,8 @@ describe('tracekit agent settings', () => {
     const r = runCli(['agent', 'settings', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples:\n {2}tracekit agent settings --endpoint/);
+    const parent = runCli(['agent', '--help']);
+    expect(parent.code).toBe(0);
+    expect(parent.stdout).toMatch(/Example:\n {2}tracekit agent settings --endpoint/);
   });
 });
