@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -123,7 +124,16 @@ export async function startMariaDB(options: StartMariaDBOptions = {}): Promise<M
 
   const rootArgs = ['--no-defaults', `--socket=${socket}`, '--user=root'];
 
+  // A test worker that dies without calling stop() must not leave a server
+  // behind.
+  const onExit = (): void => {
+    if (child !== null && !exited) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
   const stop = async (): Promise<void> => {
+    process.removeListener('exit', onExit);
     if (child !== null && !exited) {
       const proc = child;
       const gone = once(proc, 'exit');
