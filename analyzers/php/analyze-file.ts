@@ -43,8 +43,8 @@ export interface AnalyzeSettings {
   maxFileBytes: number;
   /**
    * 'evidence': parse only files the prefilter lets through; others come back
-   * as `no-evidence`. 'demand': parse only files naming one of `words`
-   * (whole identifiers, case-insensitive); others come back as null.
+   * as `no-evidence`. 'demand': parse only files matching one of `words`
+   * (see demandPattern); others come back as null.
    */
   mode: 'evidence' | 'demand';
   words?: readonly string[];
@@ -54,10 +54,36 @@ export interface AnalyzeSettings {
 
 const BINARY_PROBE_BYTES = 8192;
 
+/**
+ * One regex for the demand words, each tagged with what it names:
+ * `f:name` a function call or definition (`name(`), `m:name` a method call
+ * (`->name(`, `::name(`), `c:name` a class name (whole identifier), `g:name`
+ * an assignment to the global `$name` (or `$GLOBALS['name']`).
+ * Case-insensitive, like PHP names (globals are matched the same way: a
+ * superset is harmless, it only parses one more file).
+ */
 export function demandPattern(words: readonly string[]): RegExp | null {
   if (words.length === 0) return null;
-  const alternatives = [...words].sort().map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`(?<![\\w$\\x80-\\uffff])(?:${alternatives.join('|')})(?![\\w\\x80-\\uffff])`, 'i');
+  const byKind = new Map<string, string[]>();
+  for (const word of [...words].sort()) {
+    const kind = word.slice(0, 1);
+    const name = word.slice(2).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (!name) continue;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), name]);
+  }
+  const gap = String.raw`(?:\s|/\*[\s\S]*?\*/|(?:#|//)[^\n]*\n)*`;
+  const start = String.raw`(?<![\w$\x80-\uffff])`;
+  const end = String.raw`(?![\w\x80-\uffff])`;
+  const parts: string[] = [];
+  const f = byKind.get('f');
+  if (f) parts.push(`${start}(?:${f.join('|')})${gap}\\(`);
+  const m = byKind.get('m');
+  if (m) parts.push(`(?:->|::)${gap}(?:${m.join('|')})${gap}\\(`);
+  const c = byKind.get('c');
+  if (c) parts.push(`${start}(?:${c.join('|')})${end}`);
+  const g = byKind.get('g');
+  if (g) parts.push(`(?:\\$(?:${g.join('|')})|GLOBALS\\[\\s*['"](?:${g.join('|')})['"]\\s*\\])${end}\\s*=(?!=)`);
+  return parts.length === 0 ? null : new RegExp(parts.join('|'), 'i');
 }
 
 export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand: RegExp | null = null): FileOutcome | null {

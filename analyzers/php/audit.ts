@@ -12,6 +12,7 @@ import { VERSION } from '../../src/version.js';
 import type { AnalyzeTask } from './analyze-file.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
 import type { FileFacts } from './facts.js';
+import { DB_METHODS, SQLITE3_METHODS } from './catalog.js';
 import { lastSegment } from './names.js';
 import { createPool, type AnalysisPool } from './pool.js';
 import { ProjectModel } from './project.js';
@@ -171,21 +172,34 @@ async function analyseTree(
 }
 
 /**
- * Words that make a no-evidence file worth parsing after all: names of entry
- * points (their callers), of user subclasses of mysqli/PDO (their `new` and
- * type uses), and of classes and functions a DB receiver's type went through
- * but that no parsed file defines.
+ * What makes a no-evidence file worth parsing after all (tagged words, see
+ * demandPattern): calls of entry-point functions and methods (their callers),
+ * user subclasses of mysqli/PDO (their `new` and type uses), and the classes,
+ * functions and globals a DB receiver's type went through that no parsed
+ * file defines.
  */
 function demandWords(facts: readonly FileFacts[], model: ProjectModel): string[] {
   const words = new Set<string>();
-  for (const key of directCallers(facts, model)) {
-    words.add(key.includes('::') ? key.slice(key.indexOf('::') + 2) : lastSegment(key));
+  const entryPoints = directCallers(facts, model);
+  const entryMethods = new Set<string>();
+  for (const key of entryPoints) {
+    if (key.includes('::')) entryMethods.add(key.slice(key.indexOf('::') + 2));
+    words.add(key.includes('::') ? `m:${key.slice(key.indexOf('::') + 2)}` : `f:${lastSegment(key)}`);
+  }
+  // Typing every DB-relevant receiver records what the model is missing.
+  for (const file of facts) {
+    for (const call of file.methodCalls) {
+      if (!DB_METHODS.has(call.m) && !SQLITE3_METHODS.has(call.m) && !entryMethods.has(call.m)) continue;
+      const receiver = model.resolve(call.r);
+      if (receiver) model.family(receiver.cls, true);
+    }
   }
   for (const [key] of model.classes) {
     const family = model.family(key);
-    if (family === 'mysqli' || family === 'pdo') words.add(lastSegment(key));
+    if (family === 'mysqli' || family === 'pdo') words.add(`c:${lastSegment(key)}`);
   }
-  for (const missing of model.missing) words.add(lastSegment(missing));
-  words.delete('');
-  return [...words].sort();
+  for (const name of model.missingClasses) words.add(`c:${lastSegment(name)}`);
+  for (const name of model.missingFunctions) words.add(`f:${lastSegment(name)}`);
+  for (const name of model.missingGlobals) words.add(`g:${name}`);
+  return [...words].filter((w) => w.length > 2).sort();
 }

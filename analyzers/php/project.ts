@@ -40,8 +40,10 @@ export class ProjectModel {
   private readonly scopes = new Map<string, Record<string, TypeRef[]>>();
   private readonly memo = new Map<string, Resolved | null | 'pending'>();
   private readonly familyMemo = new Map<string, Family>();
-  /** Undefined classes and functions met while typing DB-relevant receivers (demand-parsing words). */
-  readonly missing = new Set<string>();
+  /** Undefined classes, functions and globals met while typing DB-relevant receivers (what demand parsing looks for). */
+  readonly missingClasses = new Set<string>();
+  readonly missingFunctions = new Set<string>();
+  readonly missingGlobals = new Set<string>();
 
   /** `files` must be sorted by path: the first definition of a name wins, as the first include would. */
   constructor(files: readonly FileFacts[]) {
@@ -106,7 +108,7 @@ export class ProjectModel {
       const decl = this.classes.get(c);
       if (!decl) {
         family = 'unknown';
-        if (track) this.missing.add(c);
+        if (track) this.missingClasses.add(c);
         break;
       }
     }
@@ -126,8 +128,14 @@ export class ProjectModel {
         return { cls: type.n, proc: false };
       case 'u':
         return this.resolveList(type.a, depth);
-      case 'g':
-        return this.memoized(`g:${type.n}`, () => this.resolveList(this.globals.get(type.n) ?? [], depth));
+      case 'g': {
+        const assigned = this.globals.get(type.n);
+        if (!assigned) {
+          this.missingGlobals.add(type.n);
+          return null;
+        }
+        return this.memoized(`g:${type.n}`, () => this.resolveList(assigned, depth));
+      }
       case 'v':
         return this.memoized(`v:${type.s}:${type.n}`, () => this.resolveList(this.scopes.get(type.s)?.[type.n] ?? [], depth));
       case 'f': {
@@ -139,7 +147,7 @@ export class ProjectModel {
         if (target.kind === 'user') {
           return this.memoized(`f:${target.key}`, () => this.resolveList(this.functions.get(target.key)?.decl.ret ?? [], depth));
         }
-        if (target.kind === 'external') for (const c of type.c) this.missing.add(c);
+        if (target.kind === 'external') for (const c of type.c) this.missingFunctions.add(c);
         return null;
       }
       case 'm': {

@@ -136,6 +136,11 @@ describe('receivers', () => {
     expect(report.methodCalls.byMethod.unknown).toEqual({ query: 1 });
   });
 
+  it('types a global assigned in a file with no DB word (found by demand parsing for `$reportsDb =`)', () => {
+    expectRow('config/app.php', {});
+    expectRow('pages/reports.php', { methodCalls: { mysqli: 1 }, usesMysqli: true });
+  });
+
   it('counts `new PDO` inside a factory and a `mysqli` return type as a mysqli reference', () => {
     expectRow('lib/factory.php', { pdoNewInstances: 1, usesMysqli: true, usesPdo: true });
   });
@@ -215,9 +220,9 @@ describe('the file set', () => {
 describe('the whole tree', () => {
   it('totals', () => {
     expect(report.files).toEqual({
-      scanned: 28,
-      parsed: 25,
-      withMysqli: 16,
+      scanned: 30,
+      parsed: 27,
+      withMysqli: 17,
       withPdo: 9,
       withBoth: 4,
       withLegacyMysql: 1,
@@ -230,7 +235,7 @@ describe('the whole tree', () => {
     expect(report.mysqli.newInstances).toBe(2);
     expect(report.pdo.newInstances).toBe(5);
     expect(report.pdo.staticRefs).toBe(4);
-    expect(report.methodCalls).toMatchObject({ mysqli: 11, pdo: 5, unknown: 1 });
+    expect(report.methodCalls).toMatchObject({ mysqli: 12, pdo: 5, unknown: 1 });
     expect(report.mysqli.byFunction).toEqual({
       mysqli_close: 2,
       mysqli_connect: 2,
@@ -282,14 +287,16 @@ describe('the whole tree', () => {
 
   it('coverage per way of instrumenting', () => {
     const brief = report.coverage.map((c) => `${c.mode} ${c.callSites.covered}/${c.callSites.total}=${c.callSites.share} files ${c.files.covered}/${c.files.total}=${c.files.share}`);
-    // 44 DB call sites = 21 mysqli_* + 11 mysqli methods + 5 PDO methods + 2 new mysqli + 5 new PDO.
-    // wrap-entry-points misses the 17 top-level procedural calls and one method on a mysqli_prepare() statement.
+    // 45 DB call sites = 21 mysqli_* + 12 mysqli methods + 5 PDO methods + 2 new mysqli + 5 new PDO, in 19 files.
+    // otel-auto-pdo sees 5 PDO methods + 5 new PDO; 4 files have only PDO sites.
+    // wrap-entry-points misses the 17 top-level procedural calls and one method on a mysqli_prepare() statement,
+    // which leaves 10 files fully seen.
     expect(brief).toEqual([
-      'otel-auto-pdo 10/44=0.2273 files 4/18=0.2222',
-      'otel-auto-mysqli 44/44=1 files 18/18=1',
-      'tracekit-ext 44/44=1 files 18/18=1',
-      'tracekit-wrap-entry-points 26/44=0.5909 files 9/18=0.5',
-      'tracekit-wrap-all 44/44=1 files 18/18=1',
+      'otel-auto-pdo 10/45=0.2222 files 4/19=0.2105',
+      'otel-auto-mysqli 45/45=1 files 19/19=1',
+      'tracekit-ext 45/45=1 files 19/19=1',
+      'tracekit-wrap-entry-points 27/45=0.6 files 10/19=0.5263',
+      'tracekit-wrap-all 45/45=1 files 19/19=1',
     ]);
     for (const c of report.coverage) expect(c.assumptions.length).toBeGreaterThanOrEqual(2);
   });
