@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { OtlpDecodeError, SIGNALS, jsonToProtobuf, protobufToJson, validateProtobuf } from '../../src/otlp/index.js';
+
+const metricsJson = {
+  resourceMetrics: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }] },
+      scopeMetrics: [
+        {
+          scope: { name: 'm' },
+          metrics: [
+            { name: 'claude_code.token.usage', unit: 'tokens', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ asInt: '12345678901234', timeUnixNano: '1700000000000000000' }, { asDouble: 1.5 }] } },
+            { name: 'latency', histogram: { aggregationTemporality: 2, dataPoints: [{ count: '3', sum: 0.6, bucketCounts: ['1', '2', '0'], explicitBounds: [0.1, 0.5] }] } },
+            { name: 'g', gauge: { dataPoints: [{ asDouble: 2 }] } },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+describe('OTLP codec', () => {
+  it('transcodes OTLP/JSON metrics to protobuf and back, counting data points', () => {
+    const { bytes, items } = jsonToProtobuf(SIGNALS.metrics.requestType, JSON.stringify(metricsJson));
+    expect(items).toBe(4);
+    expect(validateProtobuf(SIGNALS.metrics.requestType, bytes).items).toBe(4);
+    expect(protobufToJson(SIGNALS.metrics.requestType, bytes)).toEqual(metricsJson);
+  });
+
+  it('accepts snake_case keys as the OTLP/JSON spec asks receivers to', () => {
+    const doc = { resource_logs: [{ scope_logs: [{ log_records: [{ severity_text: 'INFO', trace_id: 'ab'.repeat(16), span_id: 'cd'.repeat(8), body: { string_value: 'hi' } }] }] }] };
+    const { bytes, items } = jsonToProtobuf(SIGNALS.logs.requestType, JSON.stringify(doc));
+    expect(items).toBe(1);
+    expect(protobufToJson(SIGNALS.logs.requestType, bytes)).toEqual({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityText: 'INFO', traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), body: { stringValue: 'hi' } }] }] }],
+    });
+  });
+
+  it('skips unknown protobuf fields (they are forwarded untouched) and counts spans', () => {
+    const { bytes } = jsonToProtobuf(SIGNALS.traces.requestType, JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '01'.repeat(16), spanId: '02'.repeat(8), name: 'a' }, { name: 'b' }] }] }] }));
+    // Field 99 (varint) appended at the top level: unknown to v1, must be tolerated.
+    const withUnknown = Buffer.concat([Buffer.from(bytes), Buffer.from([0x98, 0x06, 0x01])]);
+    expect(validateProtobuf(SIGNALS.traces.requestType, withUnknown).items).toBe(2);
+  });
+
+  it('treats concatenated requests as one request holding both (how batches are formed)', () => {
+    const a = jsonToProtobuf(SIGNALS.traces.requestType, JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'a' }] }] }] })).bytes;
+    const b = jsonToProtobuf(SIGNALS.traces.requestType, JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'b' }, { name: 'c' }] }] }] })).bytes;
+    const joined = Buffer.concat([a, b]);
+    expect(validateProtobuf(SIGNALS.traces.requestType, joined).items).toBe(3);
+    const json = protobufToJson(SIGNALS.traces.requestType, joined) as { resourceSpans: unknown[] };
+    expect(json.resourceSpans).toHaveLength(2);
+  });
+
+  it('rejects a field with the wrong wire type, naming it', () => {
+    // resourceSpans (field 1) sent as a varint instead of a message.
+    expect(() => validateProtobuf(SIGNALS.traces.requestType, Buffer.from([0x08, 0x01]))).toThrow(new OtlpDecodeError('ExportTraceServiceRequest.resourceSpans expected wire type 2, found 0'));
+  });
+
+  it('rejects a varint that never ends', () => {
+    expect(() => validateProtobuf(SIGNALS.traces.requestType, Buffer.from([0x98, 0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/longer than 10 bytes/);
+  });
+});
