@@ -1,5 +1,5 @@
 import { TracekitError } from '../errors.js';
-import { formatHostPort, parseCidrList, parseListenAddress, splitHostPort, type Cidr, type IpFamily } from './net.js';
+import { formatHostPort, parseCidrList, parseListenAddress, type Cidr, type IpFamily } from './net.js';
 
 /** Everything the generators need, resolved and validated once. */
 export interface SeamOptions {
@@ -104,4 +104,3 @@ export function resolveSeamOptions(raw: RawSeamOptions): SeamOptions {
   });
 }
 
-export { splitHostPort };
