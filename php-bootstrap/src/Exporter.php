@@ -2,89 +2,99 @@
 namespace Tracekit\Runtime;
 
 /**
- * Sends one OTLP/HTTP request to the sidecar within a hard budget shared by
- * connect, write and reading the status line; no retries, no DNS, and the
- * response body is never waited for. The sidecar answers at once, so on a
- * healthy host the budget is never reached. Returns what happened instead of
- * throwing, and must run with warnings already silenced by the caller (see
- * Bootstrap::quietly): a refused connect or a reset emits one.
+ * Hands one OTLP/HTTP request to the sidecar within a hard budget for
+ * connect + write; no retries, no DNS, and no waiting for the answer.
+ *
+ * The connection is persistent (one per php-fpm worker, kept across
+ * requests) and HTTP/1.1 keep-alive: the sidecar's answer to this export is
+ * read, and dropped, at the start of the next one. Waiting for it instead
+ * cost every request the sidecar's response time (~0.8 ms measured on the
+ * benchmark machine, more under load), which is the budget the request path
+ * cannot afford. Anything that goes wrong (connect refused, a partial write,
+ * the budget running out) closes the connection so that the next export
+ * starts clean.
+ *
+ * Must run with warnings silenced by the caller (Bootstrap::quietly): a
+ * refused connect or a reset emits one.
  */
 final class Exporter
 {
     const SENT = 'sent';
-    const ACCEPTED = 'accepted';
     const CONNECT_FAILED = 'connect_failed';
     const WRITE_FAILED = 'write_failed';
     const TIMEOUT = 'timeout';
-    const REJECTED = 'rejected';
 
     public static function send(Config $config, string $body): string
     {
         $budget = $config->exportTimeoutMillis / 1000.0;
         $deadline = \microtime(true) + $budget;
-        $errno = 0;
-        $errstr = '';
-        $socket = \stream_socket_client($config->transport, $errno, $errstr, $budget, \STREAM_CLIENT_CONNECT);
-        if (!\is_resource($socket)) {
+        $socket = self::connection($config, $budget);
+        if ($socket === null) {
             return self::CONNECT_FAILED;
         }
-        try {
+        $request = 'POST ' . $config->httpPath . " HTTP/1.1\r\n"
+            . 'Host: ' . $config->httpHost . "\r\n"
+            . "Content-Type: application/json\r\n"
+            . 'Content-Length: ' . \strlen($body) . "\r\n"
+            . 'User-Agent: tracekit-php/' . $config->version . "\r\n\r\n"
+            . $body;
+        while ($request !== '') {
+            $written = \fwrite($socket, $request);
+            if ($written === false) {
+                \fclose($socket);
+                return self::WRITE_FAILED;
+            }
+            if ($written > 0) {
+                $request = (string) \substr($request, $written);
+                continue;
+            }
+            $left = $deadline - \microtime(true);
+            $read = null;
+            $write = [$socket];
+            $except = null;
+            if ($left <= 0 || !\stream_select($read, $write, $except, 0, (int) ($left * 1000000))) {
+                // Half a request on a keep-alive connection would corrupt the next one.
+                \fclose($socket);
+                return self::TIMEOUT;
+            }
+        }
+        return self::SENT;
+    }
+
+    /** @return resource|null */
+    private static function connection(Config $config, float $timeoutSeconds)
+    {
+        for ($attempt = 0; $attempt < 2; $attempt++) {
+            $errno = 0;
+            $errstr = '';
+            $socket = \stream_socket_client($config->transport, $errno, $errstr, $timeoutSeconds, \STREAM_CLIENT_CONNECT | \STREAM_CLIENT_PERSISTENT);
+            if (!\is_resource($socket)) {
+                return null;
+            }
             \stream_set_blocking($socket, false);
-            $request = 'POST ' . $config->httpPath . " HTTP/1.1\r\n"
-                . 'Host: ' . $config->httpHost . "\r\n"
-                . "Content-Type: application/json\r\n"
-                . 'Content-Length: ' . \strlen($body) . "\r\n"
-                . "User-Agent: tracekit-php/" . $config->version . "\r\n"
-                . "Connection: close\r\n\r\n"
-                . $body;
-            while ($request !== '') {
-                $written = \fwrite($socket, $request);
-                if ($written === false) {
-                    return self::WRITE_FAILED;
-                }
-                if ($written > 0) {
-                    $request = (string) \substr($request, $written);
-                    continue;
-                }
-                $left = $deadline - \microtime(true);
-                if ($left <= 0) {
-                    return self::TIMEOUT;
-                }
-                $read = null;
-                $write = [$socket];
-                $except = null;
-                if (\stream_select($read, $write, $except, 0, (int) ($left * 1000000)) === false) {
-                    return self::WRITE_FAILED;
-                }
+            if (self::drain($socket)) {
+                return $socket;
             }
-            // Reading the status line tells us the sidecar took the batch; it
-            // also keeps the close clean (no reset while the sidecar replies).
-            $response = '';
-            while (\strlen($response) < 12) {
-                $left = $deadline - \microtime(true);
-                if ($left <= 0) {
-                    return self::SENT;
-                }
-                $read = [$socket];
-                $write = null;
-                $except = null;
-                $ready = \stream_select($read, $write, $except, 0, (int) ($left * 1000000));
-                if ($ready === false) {
-                    return self::SENT;
-                }
-                if ($ready === 0) {
-                    continue;
-                }
-                $chunk = \fread($socket, 64);
-                if (!\is_string($chunk) || $chunk === '') {
-                    // Readable but empty is end of stream: the sidecar closed without a status line.
-                    return self::SENT;
-                }
-                $response .= $chunk;
-            }
-            return \substr($response, 9, 1) === '2' ? self::ACCEPTED : self::REJECTED;
-        } finally {
+            // The sidecar closed this kept connection (idle timeout, restart): open a fresh one, once.
             \fclose($socket);
         }
+        return null;
+    }
+
+    /**
+     * Reads and drops the answers to earlier exports. False when the peer has
+     * closed the connection.
+     *
+     * @param resource $socket
+     */
+    private static function drain($socket): bool
+    {
+        for ($i = 0; $i < 64; $i++) {
+            $chunk = \fread($socket, 8192);
+            if (!\is_string($chunk) || $chunk === '') {
+                break;
+            }
+        }
+        return !\feof($socket);
     }
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// The PHP bootstrap's cost, measured with wrk against nginx + php-fpm serving
+// examples/legacy-app, every configuration side by side in one run:
+//   off          no auto_prepend_file (the baseline)
+//   disabled     the prepend loaded, TRACEKIT_DISABLED=1 (what the prepend alone costs)
+//   sidecar      tracing on, exporting to the real sidecar over its unix socket
+//   direct 5 ms  tracing on, exporting straight to a collector stand-in behind a
+//                proxy that delays every chunk 5 ms each way (no sidecar)
+//   direct 5 ms, no finish   the same, exporting before the client is released
+//                (TRACEKIT_FINISH_REQUEST=0: what an at-shutdown SDK exporter does)
+// Loaded: wrk -t2 -c8; unloaded latency: wrk -t1 -c1. Rounds alternate the
+// configurations; medians are reported. Run after `npm run build`:
+//   node bench/php/run.mjs [--write] [--seconds N] [--rounds N]
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const SECONDS = flag('--seconds', 8);
+const ROUNDS = flag('--rounds', 3);
+const WRITE = args.includes('--write');
+const DELAY_MS = 5;
+
+// The test helpers that start php-fpm, nginx and MariaDB are TypeScript; compile them once.
+const helpersOut = path.join(root, '.bench-tmp', 'php-bench-helpers');
+execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', helpersOut, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
+  ...['php-fpm.ts', 'nginx.ts', 'mariadb.ts', 'require-tool.ts'].map((f) => path.join(root, 'test', 'helpers', f))], { stdio: 'inherit' });
+const { startPhpFpm } = await import(pathToFileURL(path.join(helpersOut, 'php-fpm.js')).href);
+const { startNginx } = await import(pathToFileURL(path.join(helpersOut, 'nginx.js')).href);
+const { startMariaDB } = await import(pathToFileURL(path.join(helpersOut, 'mariadb.js')).href);
+const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
+
+const appDir = path.join(root, 'examples', 'legacy-app');
+const PAGES = [
+  { name: 'about.php (no database)', path: '/about.php' },
+  { name: 'product.php?id=4 (mysqli)', path: '/product.php?id=4' },
+];
+
+/** Forwards TCP both ways, holding every chunk DELAY_MS before passing it on. */
+function delayingProxy(targetPort) {
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const pipe = (from, to) => {
+      from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), DELAY_MS));
+      from.on('end', () => setTimeout(() => to.end(), DELAY_MS));
+      from.on('error', () => to.destroy());
+    };
+    pipe(client, upstream);
+    pipe(upstream, client);
+  });
+  server.listen(0, '127.0.0.1');
+  return once(server, 'listening').then(() => ({ port: server.address().port, close: () => new Promise((r) => server.close(r)) }));
+}
+
+async function startSidecar(dir) {
+  const socket = path.join(dir, 'otlp.sock');
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--listen', '127.0.0.1:0', '--socket', socket, '--upstream', `file:${path.join(dir, 'spans.jsonl')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const tcp = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+      if (line) resolve(JSON.parse(line).tcp);
+    });
+    child.once('exit', (code) => reject(new Error(`sidecar exited ${code}`)));
+  });
+  return { socket, port: Number(tcp.split(':')[1]), metrics: async () => (await fetch(`http://${tcp}/metrics`)).text(), stop: async () => { child.kill('SIGTERM'); await once(child, 'exit'); } };
+}
+
+function wrk(url, threads, connections, seconds) {
+  const text = execFileSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)[1]);
+  const unit = (v, u) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[u]);
+  const pct = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
+    return m ? unit(m[1], m[2]) : NaN;
+  };
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  const errors = /Socket errors: (.*)/.exec(text);
+  return { rps, p50: pct(50), p99: pct(99), non2xx: non2xx ? Number(non2xx[1]) : 0, errors: errors ? errors[1] : '' };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tk-php-bench-'));
+const started = [];
+const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+try {
+  const db = await startMariaDB({ sqlFiles: [path.join(appDir, 'sql/schema.sql'), path.join(appDir, 'sql/seed.sql')] });
+  started.push(() => db.stop());
+  const sidecar = await startSidecar(tmp);
+  started.push(() => sidecar.stop());
+  const proxy = await delayingProxy(sidecar.port);
+  started.push(() => proxy.close());
+  await writePhpInit(planPhpInit({ outDir: path.join(tmp, 'bootstrap'), cwd: tmp, serviceName: 'bench', endpoint: `unix://${sidecar.socket}` }));
+  const prepend = path.join(tmp, 'bootstrap', 'tracekit-prepend.php');
+  const direct = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${proxy.port}/v1/traces`, TRACEKIT_EXPORT_TIMEOUT_MS: '100' };
+  const configs = [
+    { name: 'off', prepend: null, env: {} },
+    { name: 'disabled', prepend, env: { TRACEKIT_DISABLED: '1' } },
+    { name: 'sidecar', prepend, env: {} },
+    { name: `direct ${DELAY_MS} ms`, prepend, env: direct },
+    { name: `direct ${DELAY_MS} ms, no finish`, prepend, env: { ...direct, TRACEKIT_FINISH_REQUEST: '0' } },
+  ];
+  for (const c of configs) {
+    c.fpm = await startPhpFpm({ prepend: c.prepend, env: { ...db.env, ...c.env }, workers: 4 });
+    started.push(() => c.fpm.stop());
+    c.nginx = await startNginx({ root: appDir, fastcgiSocket: c.fpm.socket });
+    started.push(() => c.nginx.stop());
+  }
+
+  const results = {};
+  for (const page of PAGES) {
+    results[page.name] = Object.fromEntries(configs.map((c) => [c.name, { loaded: [], unloaded: [] }]));
+    for (const c of configs) wrk(c.nginx.url + page.path, 1, 2, 1); // warm opcache and connections
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? configs : [...configs].reverse();
+      for (const c of order) {
+        const r = results[page.name][c.name];
+        r.loaded.push(wrk(c.nginx.url + page.path, 2, 8, SECONDS));
+        r.unloaded.push(wrk(c.nginx.url + page.path, 1, 1, Math.max(2, Math.round(SECONDS / 2))));
+        process.stderr.write(`${page.name} round ${round + 1} ${c.name}: ${r.loaded.at(-1).rps.toFixed(0)} req/s, unloaded p50 ${r.unloaded.at(-1).p50.toFixed(3)} ms\n`);
+      }
+    }
+  }
+  const metrics = await sidecar.metrics();
+  const received = /tracekit_sidecar_items_received_total\{signal="traces"\} (\d+)/.exec(metrics);
+  const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+  const lines = [];
+  lines.push('## php bootstrap', '');
+  lines.push('wrk against nginx + php-fpm 8.2 (4 static workers, the distribution php.ini with opcache) serving examples/legacy-app with MariaDB, every configuration side by side in one run, rounds alternating the order; medians of ' + ROUNDS + ' rounds. Loaded: `wrk -t2 -c8 -d' + SECONDS + 's`; unloaded latency: `wrk -t1 -c1`. Goal: traced (sidecar) ≥ 0.95× the untraced req/s and ≤ 0.3 ms added at p50.', '');
+  lines.push('- **off**: no prepend; **disabled**: prepend loaded, `TRACEKIT_DISABLED=1`; **sidecar**: root span exported to the real sidecar over its unix socket (default 5 ms budget);');
+  lines.push(`- **direct ${DELAY_MS} ms**: exported straight to a collector stand-in behind a Node proxy that holds every chunk ${DELAY_MS} ms each way (no netem: the benchmark cannot create network namespaces here; the TCP handshake itself is not delayed), budget 100 ms so the export can complete; **no finish**: the same with \`TRACEKIT_FINISH_REQUEST=0\`, i.e. exporting before the client is released, as an at-shutdown SDK exporter does.`, '');
+  for (const page of PAGES) {
+    const off = results[page.name].off;
+    const offRps = median(off.loaded.map((x) => x.rps));
+    const offP50 = median(off.unloaded.map((x) => x.p50));
+    lines.push(`### ${page.name}`, '');
+    lines.push('| configuration | req/s (loaded) | ratio to off | p50 loaded | p99 loaded | p50 unloaded | added p50 unloaded | p99 unloaded |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const c of configs) {
+      const r = results[page.name][c.name];
+      const rps = median(r.loaded.map((x) => x.rps));
+      const p50u = median(r.unloaded.map((x) => x.p50));
+      const bad = [...r.loaded, ...r.unloaded].reduce((n, x) => n + x.non2xx, 0);
+      lines.push(`| ${c.name} | ${rps.toFixed(0)} | **${(rps / offRps).toFixed(3)}** | ${median(r.loaded.map((x) => x.p50)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.p99)).toFixed(2)} ms | ${p50u.toFixed(3)} ms | ${c.name === 'off' ? '–' : `${(p50u - offP50 >= 0 ? '+' : '')}${(p50u - offP50).toFixed(3)} ms`} | ${median(r.unloaded.map((x) => x.p99)).toFixed(2)} ms |${bad ? ` (${bad} non-2xx)` : ''}`);
+    }
+    const side = results[page.name].sidecar;
+    const ratio = median(side.loaded.map((x) => x.rps)) / offRps;
+    const added = median(side.unloaded.map((x) => x.p50)) - offP50;
+    lines.push('', `- sidecar: ratio ${ratio.toFixed(3)} ${ratio >= 0.95 ? '≥ 0.95: met' : '< 0.95: **not met**'}; added p50 ${added.toFixed(3)} ms ${added <= 0.3 ? '≤ 0.3 ms: met' : '> 0.3 ms: **not met**'}.`, '');
+  }
+  lines.push(`- Spans the sidecar received during the run: ${received ? received[1] : 'unknown'}.`);
+  lines.push(`- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Command: \`node bench/php/run.mjs --write\` (after \`npm run build\`).`);
+  lines.push(`- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, ${execFileSync('php', ['-r', 'echo "PHP ", PHP_VERSION;'], { encoding: 'utf8' })}, wrk 4.1. Load average before/after: ${loadBefore} / ${loadAfter}. wrk, nginx, php-fpm, MariaDB and the sidecar share the same cores (and, during this run, the machine was shared with other work), so absolute numbers are low and noisy; the ratios compare configurations measured under the same conditions.`);
+  const section = lines.join('\n') + '\n';
+  process.stdout.write(section);
+  if (WRITE) {
+    const file = path.join(root, 'BENCHMARKS.md');
+    let text = '';
+    try { text = readFileSync(file, 'utf8'); } catch { text = '# Benchmarks\n\n'; }
+    const start = text.indexOf('\n## php bootstrap\n');
+    if (start === -1) text = text.replace(/\n*$/, '\n\n') + section;
+    else {
+      const next = text.indexOf('\n## ', start + 1);
+      text = text.slice(0, start + 1) + section + (next === -1 ? '' : '\n' + text.slice(next + 1));
+    }
+    writeFileSync(file, text);
+  }
+} finally {
+  for (const stop of started.reverse()) await stop().catch(() => {});
+  rmSync(tmp, { recursive: true, force: true });
+}
