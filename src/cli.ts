@@ -11,7 +11,11 @@ export interface CommandContext {
   setExitCode(code: number): void;
 }
 
-export function buildProgram(ctx: CommandContext): Command {
+/**
+ * Builds the program with the commands `argv` can reach: the named one only,
+ * or all of them when no known command is named (top-level help, typos).
+ */
+export async function buildProgram(ctx: CommandContext, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('tracekit')
     .description('Make legacy PHP applications traceable with OpenTelemetry, and stand up the collector seam.')
     .version(VERSION, '-V, --version')
@@ -21,7 +25,8 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr.write(s),
     })
     .exitOverride();
-  for (const register of COMMANDS) register(program, ctx);
+  const named = COMMANDS.find((entry) => entry.name === argv.find((arg) => !arg.startsWith('-')));
+  for (const entry of named ? [named] : COMMANDS) (await entry.load())(program, ctx);
   for (const command of program.commands) inheritBehaviour(command, program);
   return program;
 }
@@ -43,7 +48,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       exitCode = Math.max(exitCode, code);
     },
   };
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
