@@ -1,5 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { TracekitError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { readAsset } from './assets.js';
@@ -56,6 +57,7 @@ export function planPhpInit(request: PhpInitRequest): PhpInitPlan {
   const prepend = render(readAsset('templates/tracekit-prepend.php.tmpl'), {
     stamp,
     runtimeSize: String(Buffer.byteLength(runtime, 'utf8')),
+    runtimeCrc32: crc32(Buffer.from(runtime, 'utf8')).toString(16).padStart(8, '0'),
     defaults,
   });
   const values = { stamp, prependPath, serviceName, pool, endpoint: endpoint.url, tracesEndpoint: endpoint.tracesUrl, installDir };

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
 import { planPhpInit } from '../../src/php/init.js';
@@ -42,6 +43,7 @@ describe('tracekit php init (CLI as a child process)', () => {
     expect(files['tracekit-fpm-pool.conf']).toContain('[www]\nphp_admin_value[auto_prepend_file] = "/opt/tracekit/php/tracekit-prepend.php"\nenv[OTEL_SERVICE_NAME] = "legacy-app"\nenv[OTEL_EXPORTER_OTLP_TRACES_ENDPOINT] = "http://127.0.0.1:4318/v1/traces"\n');
     const runtimeSize = Buffer.byteLength(files['tracekit-runtime.php']!);
     expect(files['tracekit-prepend.php']).toContain(`\\filesize($runtime) !== ${runtimeSize})`);
+    expect(files['tracekit-prepend.php']).toContain(`if ($crc !== '${crc32(Buffer.from(files['tracekit-runtime.php']!)).toString(16).padStart(8, '0')}')`);
     expect(files['tracekit-prepend.php']).toContain("Bootstrap::start(['serviceName' => 'legacy-app', 'endpoint' => 'http://127.0.0.1:4318', 'version' => '" + VERSION + "'])");
     expect(r.stdout.trim().split('\n')).toHaveLength(5);
   });

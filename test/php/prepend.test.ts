@@ -136,6 +136,11 @@ describe.skipIf(php === null)('the prepend under php-cli: nothing the script can
     ['truncated', (r: string) => r.slice(0, Math.floor(r.length / 2))],
     ['empty', () => ''],
     ['corrupt, same size (parse error)', corruptSameSize],
+    ['corrupt, same size, and a fatal error no try/catch can stop (a class declared twice)', (r: string) => {
+      const damaged = r.replace('final class Config', 'final class Clock ');
+      if (damaged === r || damaged.length !== r.length) throw new Error('the corruption did not apply');
+      return damaged;
+    }],
     ['replaced by a same-size file that prints', (r: string) => 'GARBAGE <html>'.padEnd(r.length, 'x')],
     ['replaced by a same-size file that throws', (r: string) => `<?php throw new \\Exception('runtime exploded');\n//`.padEnd(r.length, 'x')],
     ['replaced by a same-size file that warns and prints inside PHP', (r: string) => `<?php echo $undefinedVariable, 'oops'; trigger_error('boom', E_USER_WARNING);\n//`.padEnd(r.length, 'x')],
