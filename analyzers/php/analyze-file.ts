@@ -7,9 +7,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
-import { EVIDENCE_PATTERN } from './catalog.js';
+import { EVIDENCE_PATTERN, RECEIVER_PATTERN } from './catalog.js';
+import { scanPhp } from './scanner.js';
 import { collectAstFacts } from './ast-facts.js';
-import { collectTokenFacts, type TokenEngine } from './token-facts.js';
+import { collectTokenFacts, factsFromTokens, type TokenEngine } from './token-facts.js';
 import { emptyFacts, type FileOutcome } from './facts.js';
 
 const require = createRequire(import.meta.url);
@@ -43,12 +44,16 @@ export interface AnalyzeSettings {
   maxFileBytes: number;
   /**
    * 'evidence': parse only files the prefilter lets through; others come back
-   * as `no-evidence`. 'demand': parse only files matching one of `words`
-   * (see demandPattern); others come back as null.
+   * as `no-evidence`. 'demand': analyse only files matching one of `words`
+   * (see demandPattern); others come back as null. 'ast': parse every file
+   * (scanned files whose types another file needs).
    */
-  mode: 'evidence' | 'demand';
+  mode: 'evidence' | 'demand' | 'ast';
   words?: readonly string[];
-  /** Set false to parse every file (benchmarks measure what the prefilter saves). */
+  /**
+   * Set false to parse every file to an AST: no prefilter, no scan tier
+   * (benchmarks measure what they save; tests check they change no count).
+   */
   prefilter?: boolean;
 }
 
@@ -62,7 +67,21 @@ const BINARY_PROBE_BYTES = 8192;
  * Case-insensitive, like PHP names (globals are matched the same way: a
  * superset is harmless, it only parses one more file).
  */
-export function demandPattern(words: readonly string[]): RegExp | null {
+export interface DemandPatterns {
+  /** Files matching it are analysed (scanned, or parsed when RECEIVER_PATTERN or `parse` matches). */
+  scan: RegExp;
+  /** Files matching it are parsed: the words whose answer needs types (methods, classes, globals, missing functions). */
+  parse: RegExp | null;
+}
+
+export function demandPattern(words: readonly string[]): DemandPatterns | null {
+  if (words.length === 0) return null;
+  const scan = demandRegex(words);
+  if (!scan) return null;
+  return { scan, parse: demandRegex(words.filter((w) => !w.startsWith('f:') && !w.startsWith('c:'))) };
+}
+
+function demandRegex(words: readonly string[]): RegExp | null {
   if (words.length === 0) return null;
   const byKind = new Map<string, string[]>();
   for (const word of [...words].sort()) {
@@ -86,7 +105,7 @@ export function demandPattern(words: readonly string[]): RegExp | null {
   return parts.length === 0 ? null : new RegExp(parts.join('|'), 'i');
 }
 
-export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand: RegExp | null = null): FileOutcome | null {
+export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand: DemandPatterns | null = null): FileOutcome | null {
   let bytes: Buffer;
   let size: number;
   try {
@@ -112,12 +131,20 @@ export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand
   }
   // latin1 maps every byte to one code point, so non-UTF-8 legacy files still read.
   const text = isUtf8(bytes) ? bytes.toString('utf8') : bytes.toString('latin1');
+  if (settings.mode === 'ast' || settings.prefilter === false) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
   if (settings.mode === 'evidence') {
-    if (settings.prefilter !== false && !EVIDENCE_PATTERN.test(text)) return { kind: 'facts', facts: emptyFacts(task.relPath, 'no-evidence', bytes.length) };
-  } else if (!demand || !demand.test(text)) {
-    return null;
+    if (!EVIDENCE_PATTERN.test(text)) return { kind: 'facts', facts: emptyFacts(task.relPath, 'no-evidence', bytes.length) };
+  } else if (!demand || !demand.scan.test(text)) {
+    if (!demand?.parse || !demand.parse.test(text)) return null;
+    return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+  } else if (demand.parse?.test(text)) {
+    return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
   }
-  return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+  // Only method calls need receiver types, hence an AST; everything else counts exactly from a scan.
+  if (RECEIVER_PATTERN.test(text)) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+  const tokens = scanPhp(text);
+  if (tokens.suspect) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+  return { kind: 'facts', facts: factsFromTokens(tokens, task.relPath, bytes.length, 'scan') };
 }
 
 export function parseText(text: string, relPath: string, byteLength: number) {

@@ -630,7 +630,7 @@ export class AstFactCollector {
       const cls = this.names.resolveClass(String(i.name), i.resolution as string);
       if (cls) this.facts.classRefs.push({ c: cls, how: 'implements', line: line(i) });
     }
-    const decl: ClassDecl = { key, name: display, line: line(node), parent, props: {} };
+    const decl: ClassDecl = { key, name: display, line: line(node), parent, props: {}, typed: true };
     this.facts.classes.push(decl);
     const ctx: ClassCtx = { key, parent, decl };
     const outer = this.scope;

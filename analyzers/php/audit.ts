@@ -44,7 +44,6 @@ export interface AuditOptions {
 
 export const DEFAULT_EXTENSIONS: readonly string[] = ['php', 'inc', 'phtml'];
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
-/** Rounds of demand parsing; each can only add files, so the loop ends; 4 covers chains seen in practice. */
 const MAX_DEMAND_ROUNDS = 4;
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
@@ -146,26 +145,46 @@ async function analyseTree(
     facts.push(outcome.facts);
   });
 
+  const factIndexByPath = new Map<string, number>();
+  const taskIndexByPath = new Map<string, number>();
+  facts.forEach((f, i) => factIndexByPath.set(f.path, i));
+  tasks.forEach((t, i) => taskIndexByPath.set(t.relPath, i));
+
+  // Demand rounds: each only adds or deepens analyses, so the loop ends; 4 rounds cover the chains seen in practice.
   let model = new ProjectModel(facts);
   const asked = new Set<string>();
-  for (let round = 0; round < MAX_DEMAND_ROUNDS && waiting.size > 0; round++) {
-    const words = demandWords(facts, model).filter((w) => !asked.has(w));
-    if (words.length === 0) break;
+  for (let round = 0; round < MAX_DEMAND_ROUNDS; round++) {
+    const words = waiting.size > 0 ? demandWords(facts, model).filter((w) => !asked.has(w)) : [];
     for (const w of words) asked.add(w);
-    const indices = [...waiting.keys()];
-    const results = await pool.run(
-      indices.map((i) => tasks[i]!),
-      { mode: 'demand', maxFileBytes, words },
-    );
-    let added = 0;
-    results.forEach((outcome, j) => {
-      if (outcome?.kind !== 'facts') return;
-      const taskIndex = indices[j]!;
-      facts[waiting.get(taskIndex)!] = outcome.facts;
-      waiting.delete(taskIndex);
-      added += 1;
-    });
-    if (added === 0) break;
+    const toParse = [...model.needTypes].filter((p) => facts[factIndexByPath.get(p) ?? -1]?.analysis === 'scan').sort();
+    if (words.length === 0 && toParse.length === 0) break;
+    let changed = 0;
+    if (words.length > 0) {
+      const indices = [...waiting.keys()];
+      const results = await pool.run(
+        indices.map((i) => tasks[i]!),
+        { mode: 'demand', maxFileBytes, words },
+      );
+      results.forEach((outcome, j) => {
+        if (outcome?.kind !== 'facts') return;
+        const taskIndex = indices[j]!;
+        facts[waiting.get(taskIndex)!] = outcome.facts;
+        waiting.delete(taskIndex);
+        changed += 1;
+      });
+    }
+    if (toParse.length > 0) {
+      const results = await pool.run(
+        toParse.map((p) => tasks[taskIndexByPath.get(p)!]!),
+        { mode: 'ast', maxFileBytes },
+      );
+      results.forEach((outcome, j) => {
+        if (outcome?.kind !== 'facts') return;
+        facts[factIndexByPath.get(toParse[j]!)!] = outcome.facts;
+        changed += 1;
+      });
+    }
+    if (changed === 0) break;
     model = new ProjectModel(facts);
   }
   return summarize({ files: facts, skipped }, model);

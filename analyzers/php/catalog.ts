@@ -154,6 +154,9 @@ export const EVIDENCE_PATTERN = new RegExp(
   'i',
 );
 
+/** A method call of a DB method name: the one rule that needs an AST (to type the receiver). */
+export const RECEIVER_PATTERN = new RegExp(`(?:->|::)${GAP}(?:${METHOD_NAMES})${GAP}\\(`, 'i');
+
 export type DbFamily = 'mysqli' | 'pdo' | 'sqlite3';
 
 /** The family of a built-in class name (lower case), or null. */

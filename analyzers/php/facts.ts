@@ -22,6 +22,7 @@ import type { FileAnalysis, SkippedFile } from './report.js';
  * - `v`: local variable `n` of scope `s`, whatever it is assigned anywhere in
  *   that scope (used when a variable is read before any assignment is seen)
  * - `u`: one of several alternatives (ternaries, `??`)
+ * - `s`: set in file `f`, which was only scanned: parse it to know
  * - `x`: unknown
  */
 export type TypeRef =
@@ -32,6 +33,7 @@ export type TypeRef =
   | { k: 'g'; n: string }
   | { k: 'v'; s: string; n: string }
   | { k: 'u'; a: TypeRef[] }
+  | { k: 's'; f: string }
   | { k: 'x' };
 
 export const UNKNOWN: TypeRef = { k: 'x' };
@@ -83,6 +85,8 @@ export interface ClassDecl {
   parent: string | null;
   /** Property types: declared, `@var`, promoted constructor parameters and `$this->p = …` assignments. */
   props: Record<string, TypeRef[]>;
+  /** False when the file was only scanned: its property types are not known until it is parsed. */
+  typed: boolean;
 }
 
 export interface FileFacts {

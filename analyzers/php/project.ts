@@ -44,6 +44,8 @@ export class ProjectModel {
   readonly missingClasses = new Set<string>();
   readonly missingFunctions = new Set<string>();
   readonly missingGlobals = new Set<string>();
+  /** Scanned files whose types a receiver needs: the next round parses them. */
+  readonly needTypes = new Set<string>();
 
   /** `files` must be sorted by path: the first definition of a name wins, as the first include would. */
   constructor(files: readonly FileFacts[]) {
@@ -121,6 +123,9 @@ export class ProjectModel {
     switch (type.k) {
       case 'x':
         return null;
+      case 's':
+        this.needTypes.add(type.f);
+        return null;
       case 'c':
         if (!this.classes.has(type.n) && !builtinFamily(type.n) && type.fb && (this.classes.has(type.fb) || builtinFamily(type.fb))) {
           return { cls: type.fb, proc: false };
@@ -161,7 +166,9 @@ export class ProjectModel {
         if (!receiver) return null;
         return this.memoized(`p:${receiver.cls}->${type.p}`, () => {
           for (const c of this.chain(receiver.cls)) {
-            const props = this.classes.get(c)?.decl.props[type.p];
+            const found = this.classes.get(c);
+            if (found && !found.decl.typed) this.needTypes.add(found.file);
+            const props = found?.decl.props[type.p];
             if (props && props.length > 0) return this.resolveList(props, depth);
           }
           return null;

@@ -1,12 +1,14 @@
 /**
- * The fallback for files the parser rejects: the same facts, counted from
- * php-parser's lexer tokens (comments, strings and heredoc text are single
- * tokens, so they never look like calls). What tokens cannot give is noted in
+ * Facts from tokens, for two kinds of file: those the parser rejects
+ * (php-parser's own lexer tokens) and those the scan tier counts without an
+ * AST (scanner.ts). Comments, strings and heredoc text are single tokens or
+ * none, so they never look like calls. What tokens cannot give is noted in
  * docs/audit.md: receivers are typed only for `$this` and top-level globals,
  * and no assignment is tracked.
  */
 import { emptyFacts, UNKNOWN, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
 import { NameContext } from './names.js';
+import { tokenId, type TokenStream } from './scanner.js';
 
 interface LexerLike {
   mode_eval: boolean;
@@ -20,47 +22,10 @@ interface LexerLike {
 
 export interface TokenEngine {
   lexer: unknown;
-  tokens: { names: Record<string, number> };
 }
 
-interface Frame {
-  kind: 'class' | 'function';
-  key: string;
-  depth: number;
-  decl?: ClassDecl;
-}
-
-export function collectTokenFacts(engine: TokenEngine, text: string, path: string, bytes: number): FileFacts {
-  const T = engine.tokens.names;
-  const id = (name: string): number => T[name] ?? -1;
-  const T_STRING = id('T_STRING');
-  const T_NAME_QUALIFIED = id('T_NAME_QUALIFIED');
-  const T_NAME_FULLY_QUALIFIED = id('T_NAME_FULLY_QUALIFIED');
-  const T_NAME_RELATIVE = id('T_NAME_RELATIVE');
-  const T_OBJECT_OPERATOR = id('T_OBJECT_OPERATOR');
-  const T_NULLSAFE = id('T_NULLSAFE_OBJECT_OPERATOR');
-  const T_DOUBLE_COLON = id('T_DOUBLE_COLON');
-  const T_FUNCTION = id('T_FUNCTION');
-  const T_FN = id('T_FN');
-  const T_NEW = id('T_NEW');
-  const T_CONST = id('T_CONST');
-  const T_NAMESPACE = id('T_NAMESPACE');
-  const T_USE = id('T_USE');
-  const T_AS = id('T_AS');
-  const T_CLASS = id('T_CLASS');
-  const T_TRAIT = id('T_TRAIT');
-  const T_INTERFACE = id('T_INTERFACE');
-  const T_EXTENDS = id('T_EXTENDS');
-  const T_IMPLEMENTS = id('T_IMPLEMENTS');
-  const T_CATCH = id('T_CATCH');
-  const T_INSTANCEOF = id('T_INSTANCEOF');
-  const T_ELLIPSIS = id('T_ELLIPSIS');
-  const T_VARIABLE = id('T_VARIABLE');
-  const T_CURLY_OPEN = id('T_CURLY_OPEN');
-  const T_DOLLAR_OPEN_CURLY_BRACES = id('T_DOLLAR_OPEN_CURLY_BRACES');
-  const T_STATIC = id('T_STATIC');
-  const T_GOTO = id('T_GOTO');
-
+/** php-parser's own lexer, for files its parser rejected (the most faithful tokens there are). */
+export function lexWithEngine(engine: TokenEngine, text: string): TokenStream {
   const lexer = engine.lexer as LexerLike;
   lexer.mode_eval = false;
   lexer.all_tokens = false;
@@ -80,8 +45,57 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
     texts.push(lexer.yytext);
     lines.push(lexer.yylloc.first_line);
   }
+  return { kinds, texts, lines };
+}
 
-  const facts = emptyFacts(path, 'tokens', bytes);
+export function collectTokenFacts(engine: TokenEngine, text: string, path: string, bytes: number): FileFacts {
+  return factsFromTokens(lexWithEngine(engine, text), path, bytes, 'tokens');
+}
+
+interface Frame {
+  kind: 'class' | 'function';
+  key: string;
+  depth: number;
+  decl?: ClassDecl;
+}
+
+const T_STRING = tokenId('T_STRING');
+const T_NAME_QUALIFIED = tokenId('T_NAME_QUALIFIED');
+const T_NAME_FULLY_QUALIFIED = tokenId('T_NAME_FULLY_QUALIFIED');
+const T_NAME_RELATIVE = tokenId('T_NAME_RELATIVE');
+const T_OBJECT_OPERATOR = tokenId('T_OBJECT_OPERATOR');
+const T_NULLSAFE = tokenId('T_NULLSAFE_OBJECT_OPERATOR');
+const T_DOUBLE_COLON = tokenId('T_DOUBLE_COLON');
+const T_FUNCTION = tokenId('T_FUNCTION');
+const T_FN = tokenId('T_FN');
+const T_NEW = tokenId('T_NEW');
+const T_CONST = tokenId('T_CONST');
+const T_NAMESPACE = tokenId('T_NAMESPACE');
+const T_USE = tokenId('T_USE');
+const T_AS = tokenId('T_AS');
+const T_CLASS = tokenId('T_CLASS');
+const T_TRAIT = tokenId('T_TRAIT');
+const T_INTERFACE = tokenId('T_INTERFACE');
+const T_EXTENDS = tokenId('T_EXTENDS');
+const T_IMPLEMENTS = tokenId('T_IMPLEMENTS');
+const T_CATCH = tokenId('T_CATCH');
+const T_INSTANCEOF = tokenId('T_INSTANCEOF');
+const T_ELLIPSIS = tokenId('T_ELLIPSIS');
+const T_VARIABLE = tokenId('T_VARIABLE');
+const T_CURLY_OPEN = tokenId('T_CURLY_OPEN');
+const T_DOLLAR_OPEN_CURLY_BRACES = tokenId('T_DOLLAR_OPEN_CURLY_BRACES');
+const T_STATIC = tokenId('T_STATIC');
+const T_GOTO = tokenId('T_GOTO');
+
+/**
+ * The facts of a token stream. With `analysis` 'scan' the file parsed fine
+ * but was not parsed: its declarations and top-level assignments carry `s`
+ * types, so the merge step parses it when another file needs them.
+ */
+export function factsFromTokens(tokens: TokenStream, path: string, bytes: number, analysis: 'tokens' | 'scan'): FileFacts {
+  const { kinds, texts, lines } = tokens;
+  const facts = emptyFacts(path, analysis, bytes);
+  const later: TypeRef[] = analysis === 'scan' ? [{ k: 's', f: path }] : [];
   const names = new NameContext();
   const isName = (k: number | string | undefined): boolean =>
     k === T_STRING || k === T_NAME_QUALIFIED || k === T_NAME_FULLY_QUALIFIED || k === T_NAME_RELATIVE;
@@ -129,6 +143,12 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
       if (pending?.kind === 'function') pending = null;
       continue;
     }
+    if (k === T_VARIABLE && stack.length === 0 && later.length > 0 && kinds[i + 1] === '=' && prev !== T_OBJECT_OPERATOR && prev !== T_DOUBLE_COLON) {
+      // A top-level assignment: a global whose type is known once the file is parsed.
+      const name = texts[i]!.slice(1);
+      if (!facts.globals[name]) facts.globals[name] = later;
+      continue;
+    }
     if (k === T_NAMESPACE && isName(kinds[i + 1]) && (kinds[i + 2] === ';' || kinds[i + 2] === '{')) {
       names.enterNamespace(texts[i + 1]!);
       nsDisplay = texts[i + 1]!.replace(/^\\/, '');
@@ -171,7 +191,7 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
         if (k !== T_CLASS) parent = null;
         j += 2;
       }
-      const decl: ClassDecl = { key, name: nsDisplay ? `${nsDisplay}\\${texts[i + 1]}` : texts[i + 1]!, line: lines[i]!, parent, props: {} };
+      const decl: ClassDecl = { key, name: nsDisplay ? `${nsDisplay}\\${texts[i + 1]}` : texts[i + 1]!, line: lines[i]!, parent, props: {}, typed: analysis !== 'scan' };
       facts.classes.push(decl);
       pending = { kind: 'class', key, depth: 0, decl };
       i = j - 1;
@@ -186,7 +206,7 @@ export function collectTokenFacts(engine: TokenEngine, text: string, path: strin
         const inClassBody = cls !== undefined && stack[stack.length - 1] === cls;
         const key = inClassBody ? `${cls.key}::${short.toLowerCase()}` : names.qualify(short);
         const display = inClassBody ? `${cls.decl?.name ?? cls.key}::${short}` : nsDisplay ? `${nsDisplay}\\${short}` : short;
-        const decl: FunctionDecl = { key, name: display, kind: inClassBody ? 'method' : 'function', line: lines[i]!, ret: [] };
+        const decl: FunctionDecl = { key, name: display, kind: inClassBody ? 'method' : 'function', line: lines[i]!, ret: [...later] };
         facts.functions.push(decl);
         pending = { kind: 'function', key, depth: 0 };
         i = j;
