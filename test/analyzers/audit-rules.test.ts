@@ -293,9 +293,10 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
       expect(report.mysqli.byFunction).toEqual({
         mysqli_close: 2,
         mysqli_connect: 2,
-        mysqli_error: 1,
+        mysqli_errno: 1,
+        mysqli_error: 2,
         mysqli_fetch_assoc: 2,
-        mysqli_num_rows: 1,
+        mysqli_num_rows: 2,
         mysqli_ping: 1,
         mysqli_prepare: 1,
         mysqli_query: 9,
