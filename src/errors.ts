@@ -44,6 +44,15 @@ export const ERRORS = {
   AGENT_SETTINGS_INVALID: { code: 'TRACEKIT_E_AGENT_SETTINGS_INVALID', exitCode: 1, summary: 'agent settings --check found problems in a managed-settings.json at or above --fail-level.' },
   DOCTOR_NOTHING_TO_CHECK: { code: 'TRACEKIT_E_DOCTOR_NOTHING_TO_CHECK', exitCode: 2, summary: 'doctor was given no file and found none at the default locations.' },
   DOCTOR_UNPARSEABLE: { code: 'TRACEKIT_E_DOCTOR_UNPARSEABLE', exitCode: 2, summary: 'A file given to doctor or agent settings --check is not valid YAML/JSON/ini.' },
+
+  // -- stage and wire --------------------------------------------------------
+  STAGE_BAD_APP: { code: 'TRACEKIT_E_STAGE_BAD_APP', exitCode: 2, summary: '--app is not a directory holding PHP files and an sql/ directory with .sql files to seed MariaDB.' },
+  STAGE_EXTENSION_NEEDS_PHP82: { code: 'TRACEKIT_E_STAGE_EXTENSION_NEEDS_PHP82', exitCode: 2, summary: '--with-extension was combined with a PHP version below 8.2 (the opentelemetry extension hooks internal functions from 8.2).' },
+  STAGE_TOOL_MISSING: { code: 'TRACEKIT_E_STAGE_TOOL_MISSING', exitCode: 2, summary: 'stage --local needs a Debian binary (nginx, php-fpm, mariadbd, prometheus) that is not installed.' },
+  STAGE_START_FAILED: { code: 'TRACEKIT_E_STAGE_START_FAILED', exitCode: 2, summary: 'stage --local could not start one of its daemons; everything it had started was stopped again.' },
+  WIRE_BAD_APP: { code: 'TRACEKIT_E_WIRE_BAD_APP', exitCode: 2, summary: 'wire fastapi --app is not MODULE:APP (a dotted Python module path, a colon, an attribute name).' },
+  WIRE_BAD_ENDPOINT: { code: 'TRACEKIT_E_WIRE_BAD_ENDPOINT', exitCode: 2, summary: 'wire --endpoint is not an http(s)://HOST:PORT URL of an OTLP/HTTP receiver (collector or sidecar).' },
+  WIRE_BAD_UNIT: { code: 'TRACEKIT_E_WIRE_BAD_UNIT', exitCode: 2, summary: 'wire --systemd is not a systemd service unit name.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -20,4 +20,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'collector', load: async () => (await import('./collector.js')).registerCollector },
   { name: 'agent', load: async () => (await import('./agent.js')).registerAgent },
   { name: 'doctor', load: async () => (await import('./doctor.js')).registerDoctor },
+  { name: 'wire', load: async () => (await import('./wire.js')).registerWire },
+  { name: 'stage', load: async () => (await import('./stage.js')).registerStage },
 ];
