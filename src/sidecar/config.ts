@@ -43,7 +43,7 @@ export const DEFAULT_CONFIG: SidecarConfig = Object.freeze({
   listen: { host: '127.0.0.1', port: 4318 },
   socket: { path: '/run/tracekit/otlp.sock', mode: 0o660, group: null },
   allowRemote: false,
-  upstream: { url: 'http://localhost:4318', signalUrls: {}, headers: {}, timeoutMillis: 10_000, caFile: null, concurrency: 2, gzipLevel: 6 },
+  upstream: { url: 'http://localhost:4318', signalUrls: {}, headers: {}, timeoutMillis: 10_000, caFile: null, concurrency: 2, gzipLevel: 1 },
   retry: { initialBackoffMillis: 1_000, maxBackoffMillis: 30_000, maxAttempts: 8, maxElapsedMillis: 120_000 },
   spoolDir: null,
   durable: false,

@@ -8,7 +8,7 @@ export type UpstreamOutcome = 'success' | 'retryable' | 'failure';
 /** Upper bounds (seconds) of the upstream latency histogram. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-class Counter {
+export class Counter {
   readonly values = new Map<string, number>();
   constructor(
     readonly name: string,
@@ -16,8 +16,14 @@ class Counter {
     readonly labelNames: readonly string[],
   ) {}
   inc(labels: readonly string[], by = 1): void {
-    const key = labels.join('\u0000');
+    this.incKey(labels.join('\u0000'), by);
+  }
+  /** Hot paths precompute the key with `Counter.key` once. */
+  incKey(key: string, by = 1): void {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+  static key(...labels: string[]): string {
+    return labels.join('\u0000');
   }
   get(labels: readonly string[]): number {
     return this.values.get(labels.join('\u0000')) ?? 0;

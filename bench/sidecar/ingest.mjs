@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// Sidecar ingest benchmark, run after `npm run build`:
+//
+//   node bench/sidecar/ingest.mjs [--duration 5] [--outage-seconds 15] [--quick]
+//
+// 1. Ingest: wrk POSTs the same OTLP/protobuf body to (a) a bare Node HTTP
+//    server that only reads the body and answers 200 and (b) the sidecar,
+//    alternately, at several body sizes and concurrencies. Reports
+//    requests/s, spans/s, ack latency p50/p99, the ratio sidecar/bare, and
+//    upstream requests per span (the sidecar forwards to another bare server).
+// 2. Outage: the upstream is down (connection refused) while wrk keeps
+//    loading the sidecar; samples queue bytes (/metrics) and RSS against
+//    --max-queue-bytes. --outage-seconds 60 is the full goal from issue 3.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1];
+};
+const quick = args.includes('--quick');
+const duration = Number(flag('duration', quick ? 2 : 5));
+const outageSeconds = Number(flag('outage-seconds', quick ? 5 : 15));
+const maxQueueBytes = 32 * 1024 * 1024;
+const spanCounts = quick ? [10] : [1, 10, 100];
+const concurrencies = quick ? [8] : [1, 8, 32];
+
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function start(cmd, argv, readyMsg = 'listening') {
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '' } });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (msg.msg === readyMsg) resolve({ child, port: msg.port ?? Number(String(msg.tcp).split(':').pop()) });
+    });
+    child.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}`)));
+  });
+}
+
+async function stop(p) {
+  if (!p || p.child.exitCode !== null) return;
+  const done = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  await done;
+}
+
+function body(spans) {
+  const list = [];
+  for (let i = 0; i < spans; i++) {
+    list.push({
+      traceId: (i + 1).toString(16).padStart(32, '0'),
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      parentSpanId: '00000000000000ff',
+      name: 'SELECT shop.products',
+      kind: 3,
+      startTimeUnixNano: '1700000000000000000',
+      endTimeUnixNano: '1700000000004000000',
+      attributes: [
+        { key: 'db.system.name', value: { stringValue: 'mysql' } },
+        { key: 'db.query.text', value: { stringValue: 'SELECT id, name, price FROM products WHERE category_id = ? ORDER BY name LIMIT ?' } },
+        { key: 'server.address', value: { stringValue: 'db.internal' } },
+        { key: 'server.port', value: { intValue: '3306' } },
+      ],
+    });
+  }
+  const doc = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'corner-shop' } }] }, scopeSpans: [{ scope: { name: 'tracekit' }, spans: list }] }] };
+  return Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, JSON.stringify(doc)).bytes);
+}
+
+async function wrk(url, bodyFile, connections, seconds) {
+  const script = path.join(path.dirname(bodyFile), 'post.lua');
+  // Spawned asynchronously so the outage sampler keeps running meanwhile.
+  const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], {
+    env: { ...process.env, BODY_FILE: bodyFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (err += c));
+  const code = await new Promise((r) => child.once('close', r));
+  if (code !== 0) throw new Error(`wrk failed: ${err}`);
+  const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
+  const ms = (re) => {
+    const m = re.exec(out);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms(/\s50%\s+([\d.]+)(us|ms|s)/),
+    p99: ms(/\s99%\s+([\d.]+)(us|ms|s)/),
+    non2xx: num(/Non-2xx or 3xx responses:\s+(\d+)/) || 0,
+    requests: num(/(\d+) requests in/),
+  };
+}
+
+async function getJson(url) {
+  return JSON.parse(await (await fetch(url)).text());
+}
+
+async function metric(port, name) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+function rssMiB(pid) {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024);
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-bench-'));
+await writeFile(
+  path.join(dir, 'post.lua'),
+  `local f = io.open(os.getenv("BODY_FILE"), "rb")\nwrk.method = "POST"\nwrk.body = f:read("*a")\nf:close()\nwrk.headers["Content-Type"] = "application/x-protobuf"\n`,
+);
+const sinkScript = path.join(root, 'bench/sidecar/sink.mjs');
+const tracekit = path.join(root, 'bin/tracekit.js');
+
+const baseline = await start(process.execPath, [sinkScript, '0']);
+const upstream = await start(process.execPath, [sinkScript, '0']);
+const sidecar = await start(process.execPath, [tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${upstream.port}`, '--max-queue-bytes', String(maxQueueBytes), '--log-level', 'warn']);
+
+const rows = [];
+try {
+  for (const spans of spanCounts) {
+    const file = path.join(dir, `body-${spans}.pb`);
+    const bytes = body(spans);
+    await writeFile(file, bytes);
+    for (const c of concurrencies) {
+      // Alternate which goes first so drift on a shared machine hits both.
+      const order = rows.length % 2 === 0 ? ['bare', 'sidecar'] : ['sidecar', 'bare'];
+      const result = {};
+      for (const which of order) {
+        const port = which === 'bare' ? baseline.port : sidecar.port;
+        const before = which === 'sidecar' ? { up: (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests, fwd: await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total') } : null;
+        result[which] = await wrk(`http://127.0.0.1:${port}/v1/traces`, file, c, duration);
+        if (before) {
+          // Let the last batch go out (batch timeout 1 s) before counting upstream requests.
+          const deadline = Date.now() + 10_000;
+          let fwd = 0;
+          const accepted = (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total')) - before.fwd;
+          while (Date.now() < deadline) {
+            fwd = await metric(sidecar.port, 'tracekit_sidecar_items_forwarded_total');
+            if (fwd >= (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total'))) break;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          const up = (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests - before.up;
+          result.upstreamRequests = up;
+          result.spansAccepted = accepted;
+        }
+      }
+      rows.push({ spans, bodyBytes: bytes.length, c, ...result });
+      const r = rows.at(-1);
+      process.stderr.write(`spans=${spans} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps (${(r.sidecar.rps / r.bare.rps).toFixed(2)}x)\n`);
+    }
+  }
+} finally {
+  await stop(sidecar);
+}
+
+// -- outage ------------------------------------------------------------------
+const deadPort = upstream.port;
+await stop(upstream);
+const spoolDir = path.join(dir, 'spool');
+const outageQueue = 16 * 1024 * 1024;
+const outageSidecar = await start(process.execPath, [
+  tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${deadPort}`,
+  '--max-queue-bytes', String(outageQueue), '--spool-dir', spoolDir, '--max-spool-bytes', '256MiB', '--log-level', 'error',
+]);
+const file100 = path.join(dir, 'body-outage.pb');
+await writeFile(file100, body(10));
+let maxQueue = 0;
+let maxRss = 0;
+let maxSpool = 0;
+const sampler = setInterval(async () => {
+  try {
+    maxQueue = Math.max(maxQueue, await metric(outageSidecar.port, 'tracekit_sidecar_queue_bytes'));
+    maxSpool = Math.max(maxSpool, await metric(outageSidecar.port, 'tracekit_sidecar_spool_bytes'));
+    maxRss = Math.max(maxRss, await rssMiB(outageSidecar.child.pid));
+  } catch {
+    // the sidecar is busy; the next sample will do
+  }
+}, 250);
+const outage = await wrk(`http://127.0.0.1:${outageSidecar.port}/v1/traces`, file100, 8, outageSeconds);
+clearInterval(sampler);
+let acceptedDuringOutage = await metric(outageSidecar.port, 'tracekit_sidecar_items_accepted_total');
+// Upstream back: everything accepted must arrive.
+const back = await start(process.execPath, [sinkScript, String(deadPort)]);
+const t0 = Date.now();
+let forwarded = 0;
+while (Date.now() - t0 < 120_000) {
+  forwarded = await metric(outageSidecar.port, 'tracekit_sidecar_items_forwarded_total');
+  acceptedDuringOutage = await metric(outageSidecar.port, 'tracekit_sidecar_items_accepted_total');
+  if (forwarded >= acceptedDuringOutage) break;
+  await new Promise((r) => setTimeout(r, 250));
+}
+const drainSeconds = (Date.now() - t0) / 1000;
+const dropped = await metric(outageSidecar.port, 'tracekit_sidecar_items_dropped_total');
+await stop(outageSidecar);
+await stop(back);
+await stop(baseline);
+await rm(dir, { recursive: true, force: true });
+
+// -- report ------------------------------------------------------------------
+const lines = [];
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per cell, same machine, alternating order.`);
+lines.push('');
+lines.push('| spans/request | body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | upstream requests per 5,000 spans |');
+lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  const perFiveK = r.spansAccepted > 0 ? ((r.upstreamRequests / r.spansAccepted) * 5000).toFixed(2) : 'n/a';
+  lines.push(
+    `| ${r.spans} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${(r.sidecar.rps / r.bare.rps).toFixed(2)} | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${perFiveK} |`,
+  );
+}
+lines.push('');
+lines.push(
+  `Outage (${outageSeconds}s, upstream refusing connections, 8 connections, 10 spans/request, --max-queue-bytes ${outageQueue}, spool 256 MiB): ` +
+    `${outage.requests} requests (${outage.non2xx} non-200), ${acceptedDuringOutage} spans accepted; max queue_bytes ${maxQueue} (bound ${outageQueue}, ${maxQueue <= outageQueue ? 'within' : 'OVER'}); ` +
+    `max spool ${(maxSpool / 1048576).toFixed(1)} MiB; max RSS ${maxRss.toFixed(0)} MiB; after the upstream returned, ${forwarded}/${acceptedDuringOutage} forwarded in ${drainSeconds.toFixed(1)}s, ${dropped} dropped.`,
+);
+process.stdout.write(`${lines.join('\n')}\n`);
