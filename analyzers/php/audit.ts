@@ -55,7 +55,15 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const threads = options.threads ?? Math.min(4, availableParallelism());
 
-  const discovered = await discoverFiles({ root, extensions, includeVendor, respectGitignore });
+  // Workers boot (load php-parser, ~70 ms) while the tree is globbed.
+  const pool = createPool(threads);
+  let discovered: DiscoveredFile[];
+  try {
+    discovered = await discoverFiles({ root, extensions, includeVendor, respectGitignore });
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
   const projectFiles = discovered.filter((f) => !f.vendor);
   const vendorFiles = discovered.filter((f) => f.vendor);
   const total = discovered.length;
@@ -67,7 +75,6 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       }
     : undefined;
 
-  const pool = createPool(threads);
   let project: AuditSummary;
   let vendor: AuditSummary | null = null;
   try {

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Per-file speed of the audit engine (analyzers/php, built to dist/) against
+// PHP's C tokenizer over the same file list, side by side in one run. Each
+// measurement is a fresh process (startup included), median of --runs.
+//
+//   engine, default tiers (prefilter + scan + parse on demand), threads 2 and 0
+//   engine, every file parsed (prefilter off), threads 2
+//   php-cli: file_get_contents + token_get_all on every file
+//
+// Usage: npm run build && node bench/audit-engine.mjs TREE [TREE…] [--runs N]
+// A TREE can be made with bench/audit/make-trees.mjs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => pathToFileURL(path.join(repo, 'dist/analyzers/php', p)).href;
+
+if (process.argv[2] === '--child') {
+  const [root, threads, prefilter] = process.argv.slice(3);
+  const { runAudit } = await import(dist('audit.js'));
+  const report = await runAudit({ root, threads: Number(threads), prefilter: prefilter === 'on' });
+  const tiers = {};
+  for (const f of report.perFile) tiers[f.analysis] = (tiers[f.analysis] ?? 0) + 1;
+  process.stdout.write(
+    JSON.stringify({ bytes: report.files.bytes, files: report.files.scanned, tiers, maxRssKb: process.resourceUsage().maxRSS, callSites: report.coverage[1].callSites.total }) + '\n',
+  );
+  process.exit(0);
+}
+
+const PHP_BASELINE = `
+$list = file($argv[1], FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES);
+$bytes = 0; $tokens = 0;
+foreach ($list as $p) { $s = file_get_contents($p); $bytes += strlen($s); $tokens += count(token_get_all($s)); }
+echo json_encode(array('files' => count($list), 'bytes' => $bytes, 'tokens' => $tokens)), "\\n";
+`;
+
+function timed(cmd, args) {
+  const start = process.hrtime.bigint();
+  const out = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${out.stderr}`);
+  return { seconds, result: JSON.parse(out.stdout.trim().split('\n').pop()) };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const args = process.argv.slice(2);
+let runs = 3;
+const trees = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--runs') runs = Number(args[++i]);
+  else trees.push(path.resolve(args[i]));
+}
+if (trees.length === 0) {
+  process.stderr.write('usage: node bench/audit-engine.mjs TREE [TREE…] [--runs N]\n');
+  process.exit(2);
+}
+
+const { discoverFiles } = await import(dist('discover.js'));
+const temp = mkdtempSync(path.join(tmpdir(), 'tracekit-audit-bench-'));
+try {
+  for (const root of trees) {
+    const files = await discoverFiles({ root, extensions: ['php', 'inc', 'phtml'], includeVendor: false, respectGitignore: true });
+    const list = path.join(temp, 'files.txt');
+    writeFileSync(list, files.map((f) => f.absPath).join('\n') + '\n');
+    const rows = [];
+    const measure = (label, run) => {
+      const samples = [];
+      let last;
+      for (let r = 0; r < runs; r++) {
+        last = run();
+        samples.push(last.seconds);
+      }
+      rows.push({ label, seconds: median(samples), result: last.result });
+    };
+    // Interleaved per run would be fairer under load; sequential medians are simpler to read.
+    measure('php token_get_all', () => timed('php', ['-d', 'memory_limit=-1', '-r', PHP_BASELINE, list]));
+    measure('engine, tiers, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'on']));
+    measure('engine, tiers, threads 0', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '0', 'on']));
+    measure('engine, every file parsed, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'off']));
+    const baseline = rows[0];
+    const mb = baseline.result.bytes / 1e6;
+    process.stdout.write(`\n${root}: ${files.length} files, ${mb.toFixed(1)} MB, median of ${runs}\n`);
+    process.stdout.write('| run | wall s | MB/s | ratio vs php | peak RSS MB | tiers |\n|---|---|---|---|---|---|\n');
+    for (const row of rows) {
+      const rss = row.result.maxRssKb ? (row.result.maxRssKb / 1024).toFixed(0) : '';
+      const tiers = row.result.tiers ? Object.entries(row.result.tiers).sort().map(([k, v]) => `${k} ${v}`).join(', ') : '';
+      process.stdout.write(`| ${row.label} | ${row.seconds.toFixed(2)} | ${(mb / row.seconds).toFixed(1)} | ${(row.seconds / baseline.seconds).toFixed(2)} | ${rss} | ${tiers} |\n`);
+    }
+  }
+} finally {
+  rmSync(temp, { recursive: true, force: true });
+}

@@ -1,0 +1,59 @@
+// The fast token scanner: code tokens only, strings/comments/HTML dropped,
+// interpolated code kept, and structural damage flagged for parsing.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runAudit } from '../../analyzers/php/audit.js';
+import type { AuditReport } from '../../analyzers/php/report.js';
+import { scanPhp } from '../../analyzers/php/scanner.js';
+
+const names = (code: string): string[] => scanPhp(code).texts.filter((t) => /^[\\$A-Za-z_]/.test(t));
+
+describe('scanPhp', () => {
+  it('keeps names and variables of code, drops comments, strings, heredoc, nowdoc and HTML', () => {
+    const code = [
+      '<html>mysqli_a()<?php',
+      '// mysqli_b() ?> mysqli_c() <?php',
+      '# mysqli_d()',
+      '/* mysqli_e() */',
+      "$s = 'mysqli_f()' . \"mysqli_g() {$o->m()} ${v}\";",
+      '$h = <<<EOT',
+      '  mysqli_h() {$x[0]}',
+      '  EOT;',
+      "$n = <<<'EOT'",
+      'mysqli_i() {$y}',
+      'EOT;',
+      'mysqli_j($link);',
+    ].join('\n');
+    expect(names(code)).toEqual(['$s', '$o', 'm', 'v', '$h', '$x', '$n', 'mysqli_j', '$link']);
+    const tokens = scanPhp(code);
+    expect(tokens.suspect).toBe(false);
+    expect(tokens.lines[tokens.texts.indexOf('mysqli_j')]).toBe(12);
+  });
+
+  it('tells qualified, fully qualified and relative names apart, and keywords after -> are names', () => {
+    const { texts } = scanPhp('<?php \\A\\f(); A\\g(); namespace\\h(); $x->new(); X::class;');
+    expect(texts.filter((t) => /^[\\$A-Za-z]/.test(t))).toEqual(['\\A\\f', 'A\\g', 'namespace\\h', '$x', 'new', 'X', 'class']);
+  });
+
+  it('flags unbalanced brackets and unterminated strings, comments and heredocs', () => {
+    expect(scanPhp('<?php function f( { }').suspect).toBe(true);
+    expect(scanPhp('<?php $a = "open;').suspect).toBe(true);
+    expect(scanPhp('<?php /* open').suspect).toBe(true);
+    expect(scanPhp('<?php $a = <<<EOT\nnever closed\n').suspect).toBe(true);
+    expect(scanPhp('<?php #[Attr] class A { function f() { return [1, (2)]; } }').suspect).toBe(false);
+  });
+});
+
+const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/legacy-app');
+
+describe.skipIf(!existsSync(example))('tiers on examples/legacy-app', () => {
+  it('the default tiers give the same report as parsing every file', async () => {
+    const strip = (r: AuditReport) => ({ ...r, files: { ...r.files, parsed: 0 }, perFile: r.perFile.map((f) => ({ ...f, analysis: f.analysis === 'tokens' ? 'tokens' : 'ast' })) });
+    const tiered = await runAudit({ root: example, threads: 0 });
+    const parsed = await runAudit({ root: example, threads: 0, prefilter: false });
+    expect(tiered.perFile.some((f) => f.analysis === 'scan')).toBe(true);
+    expect(strip(tiered)).toEqual(strip(parsed));
+  });
+});
