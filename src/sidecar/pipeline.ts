@@ -79,9 +79,12 @@ export class Pipeline {
     if (this.options.durable) {
       if (!this.spool!.reserve(payload.length)) return 'full';
       const batch = await this.openBatch(signal);
+      // Queue the append before add(): add() may seal the batch and start sending it, and the
+      // segment must not be closed until this record is in it.
+      const written = batch.segment!.append(payload, items);
       this.add(batch, payload, items);
       try {
-        await batch.segment!.append(payload, items);
+        await written;
       } catch (error) {
         this.log.error({ err: error }, 'cannot write to the spool in durable mode');
         this.spool!.release(payload.length);

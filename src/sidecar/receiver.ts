@@ -157,9 +157,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     };
     const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    // A client that goes away mid-body has sent a truncated request; nothing is accepted.
+    const onAbort = () => reject(new HttpError(400, 'undecodable', 'the client closed the connection before the body ended'));
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', reject);
+    req.on('error', onAbort);
+    req.on('close', () => {
+      if (!req.complete) onAbort();
+    });
   });
 }
 
