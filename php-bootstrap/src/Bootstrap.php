@@ -216,7 +216,8 @@ final class Bootstrap
     {
         $classes = \get_declared_classes();
         for ($i = self::$classesBefore, $n = \count($classes); $i < $n; $i++) {
-            if (\method_exists($classes[$i], '__destruct')) {
+            // Our own (e.g. the mysqli/PDO hooks, loaded after the runtime) never print from a destructor.
+            if (\strncmp($classes[$i], 'Tracekit\\', 9) !== 0 && \method_exists($classes[$i], '__destruct')) {
                 return true;
             }
         }
