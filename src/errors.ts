@@ -34,6 +34,8 @@ export const ERRORS = {
   PHP_BAD_SERVICE: { code: 'TRACEKIT_E_PHP_BAD_SERVICE', exitCode: 2, summary: 'A --service name is empty or has characters a php-fpm pool file cannot carry.' },
   PHP_INIT_WOULD_OVERWRITE: { code: 'TRACEKIT_E_PHP_INIT_WOULD_OVERWRITE', exitCode: 2, summary: 'php init would overwrite a file that tracekit did not write.' },
   PHP_RUNTIME_MISSING: { code: 'TRACEKIT_E_PHP_RUNTIME_MISSING', exitCode: 2, summary: 'The PHP runtime or its templates are missing from the tracekit package.' },
+  HOOKS_WOULD_OVERWRITE: { code: 'TRACEKIT_E_HOOKS_WOULD_OVERWRITE', exitCode: 2, summary: 'php hooks would overwrite a file that tracekit did not write.' },
+  REWRITE_PARSE_ERROR: { code: 'TRACEKIT_E_REWRITE_PARSE_ERROR', exitCode: 2, summary: 'php rewrite refused one or more files that do not parse; they were left untouched.' },
 
   // -- collector, agent settings, doctor -------------------------------------
   COLLECTOR_BAD_LISTEN: { code: 'TRACEKIT_E_COLLECTOR_BAD_LISTEN', exitCode: 2, summary: '--listen is not a private IP address (public, every interface, a host name or malformed).' },
