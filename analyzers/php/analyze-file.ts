@@ -67,45 +67,116 @@ const BINARY_PROBE_BYTES = 8192;
  * Case-insensitive, like PHP names (globals are matched the same way: a
  * superset is harmless, it only parses one more file).
  */
-export interface DemandPatterns {
-  /** Files matching it are analysed (scanned, or parsed when RECEIVER_PATTERN or `parse` matches). */
-  scan: RegExp;
-  /** Files matching it are parsed: the words whose answer needs types (methods, classes, globals, missing functions). */
-  parse: RegExp | null;
-}
+/**
+ * Matches the demand words, each tagged with what it names: `f:name` a
+ * function call or definition (`name(`), `m:name` a method call (`->name(`,
+ * `::name(`), `c:name` a class whose declaration is needed and `k:name` a
+ * class whose uses are counted (whole identifiers), `g:name` an assignment to
+ * the global `$name`. One pass over the identifiers of the
+ * text with set lookups: thousands of entry points cost no more than one
+ * (an alternation regex of 3,000 words was measured 10× slower).
+ */
+export class DemandMatcher {
+  private readonly functions = new Set<string>();
+  private readonly methods = new Set<string>();
+  private readonly classes = new Set<string>();
+  private readonly usedClasses = new Set<string>();
+  private readonly globals = new Set<string>();
 
-export function demandPattern(words: readonly string[]): DemandPatterns | null {
-  if (words.length === 0) return null;
-  const scan = demandRegex(words);
-  if (!scan) return null;
-  return { scan, parse: demandRegex(words.filter((w) => !w.startsWith('f:') && !w.startsWith('c:'))) };
-}
-
-function demandRegex(words: readonly string[]): RegExp | null {
-  if (words.length === 0) return null;
-  const byKind = new Map<string, string[]>();
-  for (const word of [...words].sort()) {
-    const kind = word.slice(0, 1);
-    const name = word.slice(2).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    if (!name) continue;
-    byKind.set(kind, [...(byKind.get(kind) ?? []), name]);
+  constructor(words: readonly string[]) {
+    for (const word of words) {
+      const name = word.slice(2).toLowerCase();
+      if (!name) continue;
+      if (word.startsWith('f:')) this.functions.add(name);
+      else if (word.startsWith('m:')) this.methods.add(name);
+      else if (word.startsWith('c:')) this.classes.add(name);
+      else if (word.startsWith('k:')) this.usedClasses.add(name);
+      else if (word.startsWith('g:')) this.globals.add(name);
+    }
   }
-  const gap = String.raw`(?:\s|/\*[\s\S]*?\*/|(?:#|//)[^\n]*\n)*`;
-  const start = String.raw`(?<![\w$\x80-\uffff])`;
-  const end = String.raw`(?![\w\x80-\uffff])`;
-  const parts: string[] = [];
-  const f = byKind.get('f');
-  if (f) parts.push(`${start}(?:${f.join('|')})${gap}\\(`);
-  const m = byKind.get('m');
-  if (m) parts.push(`(?:->|::)${gap}(?:${m.join('|')})${gap}\\(`);
-  const c = byKind.get('c');
-  if (c) parts.push(`${start}(?:${c.join('|')})${end}`);
-  const g = byKind.get('g');
-  if (g) parts.push(`(?:\\$(?:${g.join('|')})|GLOBALS\\[\\s*['"](?:${g.join('|')})['"]\\s*\\])${end}\\s*=(?!=)`);
-  return parts.length === 0 ? null : new RegExp(parts.join('|'), 'i');
+
+  get empty(): boolean {
+    return this.functions.size + this.methods.size + this.classes.size + this.usedClasses.size + this.globals.size === 0;
+  }
+
+  /**
+   * 'parse' when a match needs types (methods, declarations, globals), 'scan'
+   * when only function calls and class uses matched, null when nothing did.
+   */
+  match(text: string): 'parse' | 'scan' | null {
+    let found: 'scan' | null = null;
+    IDENTIFIER.lastIndex = 0;
+    for (let m = IDENTIFIER.exec(text); m !== null; m = IDENTIFIER.exec(text)) {
+      const word = m[0];
+      const start = m.index;
+      if (word.charCodeAt(0) === 36 /* $ */) {
+        if (this.globals.size > 0 && this.globals.has(word.slice(1).toLowerCase())) {
+          const next = skipGap(text, start + word.length);
+          if (text.charCodeAt(next) === 61 && text.charCodeAt(next + 1) !== 61) return 'parse';
+        }
+        continue;
+      }
+      if (start > 0 && isWordChar(text.charCodeAt(start - 1))) continue;
+      const lower = word.toLowerCase();
+      if (this.classes.has(lower)) return 'parse';
+      if (this.usedClasses.has(lower)) {
+        found = 'scan';
+        continue;
+      }
+      const inFunctions = this.functions.has(lower);
+      const inMethods = this.methods.has(lower);
+      if (!inFunctions && !inMethods) continue;
+      if (text.charCodeAt(skipGap(text, start + word.length)) !== 40 /* ( */) continue;
+      if (inMethods && precededByMember(text, start)) return 'parse';
+      if (inFunctions) found = 'scan';
+    }
+    return found;
+  }
 }
 
-export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand: DemandPatterns | null = null): FileOutcome | null {
+/** A variable or an identifier (PHP allows bytes ≥ 0x80 in names). */
+const IDENTIFIER = /\$?[A-Za-z_\x80-\uffff][\w\x80-\uffff]*/g;
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
+}
+
+/** Past whitespace and comments, as PHP allows them between tokens. */
+function skipGap(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+    else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) return text.length;
+      i = end + 2;
+    } else if ((c === 47 && text.charCodeAt(i + 1) === 47) || c === 35) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) return text.length;
+      i = end + 1;
+    } else return i;
+  }
+}
+
+/** Whether `->`, `?->` or `::` (then whitespace) comes right before `start`. */
+function precededByMember(text: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i--;
+    else break;
+  }
+  const a = text.charCodeAt(i - 1);
+  const b = text.charCodeAt(i);
+  return (a === 45 && b === 62) || (a === 58 && b === 58);
+}
+
+export function demandPattern(words: readonly string[]): DemandMatcher | null {
+  const matcher = new DemandMatcher(words);
+  return matcher.empty ? null : matcher;
+}
+
+export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand: DemandMatcher | null = null): FileOutcome | null {
   let bytes: Buffer;
   let size: number;
   try {
@@ -134,11 +205,10 @@ export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings, demand
   if (settings.mode === 'ast' || settings.prefilter === false) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
   if (settings.mode === 'evidence') {
     if (!EVIDENCE_PATTERN.test(text)) return { kind: 'facts', facts: emptyFacts(task.relPath, 'no-evidence', bytes.length) };
-  } else if (!demand || !demand.scan.test(text)) {
-    if (!demand?.parse || !demand.parse.test(text)) return null;
-    return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
-  } else if (demand.parse?.test(text)) {
-    return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+  } else {
+    const wanted = demand ? demand.match(text) : null;
+    if (wanted === null) return null;
+    if (wanted === 'parse') return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
   }
   // Only method calls need receiver types, hence an AST; everything else counts exactly from a scan.
   if (RECEIVER_PATTERN.test(text)) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };

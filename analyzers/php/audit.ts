@@ -222,7 +222,7 @@ function demandWords(facts: readonly FileFacts[], model: ProjectModel): string[]
   }
   for (const [key] of model.classes) {
     const family = model.family(key);
-    if (family === 'mysqli' || family === 'pdo') words.add(`c:${lastSegment(key)}`);
+    if (family === 'mysqli' || family === 'pdo') words.add(`k:${lastSegment(key)}`);
   }
   for (const name of model.missingClasses) words.add(`c:${lastSegment(name)}`);
   for (const name of model.missingFunctions) words.add(`f:${lastSegment(name)}`);
