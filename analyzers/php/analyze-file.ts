@@ -69,7 +69,8 @@ const BINARY_PROBE_BYTES = 8192;
  */
 /**
  * Matches the demand words, each tagged with what it names: `f:name` a
- * function call or definition (`name(`), `m:name` a method call (`->name(`,
+ * function call (`name(`), `d:name` a function whose declaration is needed
+ * (its `name(` too, but parsed), `m:name` a method call (`->name(`,
  * `::name(`), `c:name` a class whose declaration is needed and `k:name` a
  * class whose uses are counted (whole identifiers), `g:name` an assignment to
  * the global `$name`. One pass over the identifiers of the
@@ -78,6 +79,7 @@ const BINARY_PROBE_BYTES = 8192;
  */
 export class DemandMatcher {
   private readonly functions = new Set<string>();
+  private readonly declarations = new Set<string>();
   private readonly methods = new Set<string>();
   private readonly classes = new Set<string>();
   private readonly usedClasses = new Set<string>();
@@ -88,6 +90,7 @@ export class DemandMatcher {
       const name = word.slice(2).toLowerCase();
       if (!name) continue;
       if (word.startsWith('f:')) this.functions.add(name);
+      else if (word.startsWith('d:')) this.declarations.add(name);
       else if (word.startsWith('m:')) this.methods.add(name);
       else if (word.startsWith('c:')) this.classes.add(name);
       else if (word.startsWith('k:')) this.usedClasses.add(name);
@@ -96,7 +99,7 @@ export class DemandMatcher {
   }
 
   get empty(): boolean {
-    return this.functions.size + this.methods.size + this.classes.size + this.usedClasses.size + this.globals.size === 0;
+    return this.functions.size + this.declarations.size + this.methods.size + this.classes.size + this.usedClasses.size + this.globals.size === 0;
   }
 
   /**
@@ -124,11 +127,14 @@ export class DemandMatcher {
         continue;
       }
       const inFunctions = this.functions.has(lower);
+      const inDeclarations = this.declarations.has(lower);
       const inMethods = this.methods.has(lower);
-      if (!inFunctions && !inMethods) continue;
+      if (!inFunctions && !inDeclarations && !inMethods) continue;
       if (text.charCodeAt(skipGap(text, start + word.length)) !== 40 /* ( */) continue;
-      if (inMethods && precededByMember(text, start)) return 'parse';
-      if (inFunctions) found = 'scan';
+      const member = precededByMember(text, start);
+      if (inMethods && member) return 'parse';
+      if (inDeclarations && !member) return 'parse';
+      if (inFunctions && !member) found = 'scan';
     }
     return found;
   }

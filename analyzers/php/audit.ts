@@ -225,7 +225,7 @@ function demandWords(facts: readonly FileFacts[], model: ProjectModel): string[]
     if (family === 'mysqli' || family === 'pdo') words.add(`k:${lastSegment(key)}`);
   }
   for (const name of model.missingClasses) words.add(`c:${lastSegment(name)}`);
-  for (const name of model.missingFunctions) words.add(`f:${lastSegment(name)}`);
+  for (const name of model.missingFunctions) words.add(`d:${lastSegment(name)}`);
   for (const name of model.missingGlobals) words.add(`g:${name}`);
   return [...words].filter((w) => w.length > 2).sort();
 }

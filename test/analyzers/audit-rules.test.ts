@@ -31,12 +31,14 @@ const TIERS: Record<string, PerFile['analysis']> = {
   'lib/UserRepository.php': 'ast',
   'lib/db.php': 'ast',
   'lib/factory.php': 'ast',
+  'lib/handles.php': 'ast',
   'pages/list.php': 'scan',
   'pages/orders.php': 'ast',
   'pages/profile.php': 'ast',
   'pages/replica.php': 'scan',
   'pages/report.php': 'scan',
   'pages/reports.php': 'ast',
+  'pages/shared.php': 'ast',
   'pages/stats.php': 'ast',
   'rules/callables.php': 'scan',
   'rules/comments-strings.php': 'ast',
@@ -192,6 +194,11 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
       expect(report.methodCalls.byMethod.unknown).toEqual({ query: 1 });
     });
 
+    it('types a factory defined in a file with no DB word (found by demand parsing for `shared_link(`)', () => {
+      expectRow('lib/handles.php', {});
+      expectRow('pages/shared.php', { methodCalls: { mysqli: 1 }, usesMysqli: true });
+    });
+
     it('types a global assigned in a file with no DB word (found by demand parsing for `$reportsDb =`)', () => {
       expectRow('config/app.php', {});
       expectRow('pages/reports.php', { methodCalls: { mysqli: 1 }, usesMysqli: true });
@@ -274,9 +281,9 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
   describe('the whole tree', () => {
     it('totals', () => {
       expect(report.files).toEqual({
-        scanned: 31,
-        parsed: mode === 'default tiers' ? 14 : 29,
-        withMysqli: 18,
+        scanned: 33,
+        parsed: mode === 'default tiers' ? 16 : 31,
+        withMysqli: 19,
         withPdo: 9,
         withBoth: 4,
         withLegacyMysql: 1,
@@ -289,7 +296,7 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
       expect(report.mysqli.newInstances).toBe(2);
       expect(report.pdo.newInstances).toBe(5);
       expect(report.pdo.staticRefs).toBe(4);
-      expect(report.methodCalls).toMatchObject({ mysqli: 12, pdo: 5, unknown: 1 });
+      expect(report.methodCalls).toMatchObject({ mysqli: 13, pdo: 5, unknown: 1 });
       expect(report.mysqli.byFunction).toEqual({
         mysqli_close: 2,
         mysqli_connect: 2,
@@ -342,16 +349,16 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
 
     it('coverage per way of instrumenting', () => {
       const brief = report.coverage.map((c) => `${c.mode} ${c.callSites.covered}/${c.callSites.total}=${c.callSites.share} files ${c.files.covered}/${c.files.total}=${c.files.share}`);
-      // 48 DB call sites = 24 mysqli_* + 12 mysqli methods + 5 PDO methods + 2 new mysqli + 5 new PDO, in 20 files.
+      // 49 DB call sites = 24 mysqli_* + 13 mysqli methods + 5 PDO methods + 2 new mysqli + 5 new PDO, in 21 files.
       // otel-auto-pdo sees 5 PDO methods + 5 new PDO; 4 files have only PDO sites.
       // wrap-entry-points misses the 20 top-level procedural calls and one method on a mysqli_prepare() statement,
-      // which leaves 10 files fully seen.
+      // which leaves 11 files fully seen.
       expect(brief).toEqual([
-        'otel-auto-pdo 10/48=0.2083 files 4/20=0.2',
-        'otel-auto-mysqli 48/48=1 files 20/20=1',
-        'tracekit-ext 48/48=1 files 20/20=1',
-        'tracekit-wrap-entry-points 27/48=0.5625 files 10/20=0.5',
-        'tracekit-wrap-all 48/48=1 files 20/20=1',
+        'otel-auto-pdo 10/49=0.2041 files 4/21=0.1905',
+        'otel-auto-mysqli 49/49=1 files 21/21=1',
+        'tracekit-ext 49/49=1 files 21/21=1',
+        'tracekit-wrap-entry-points 28/49=0.5714 files 11/21=0.5238',
+        'tracekit-wrap-all 49/49=1 files 21/21=1',
       ]);
       for (const c of report.coverage) expect(c.assumptions.length).toBeGreaterThanOrEqual(2);
     });
