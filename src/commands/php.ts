@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../cli.js';
 import { DEFAULT_ENDPOINT, DEFAULT_POOL, DEFAULT_SERVICE, planPhpInit, writePhpInit } from '../php/init.js';
+import { registerPhpHooks } from '../php/hooks.js';
+import { registerPhpRewrite } from '../php/rewrite.js';
 
 /**
  * The `php` command group. Each subcommand registers itself on the group, so
@@ -8,7 +10,7 @@ import { DEFAULT_ENDPOINT, DEFAULT_POOL, DEFAULT_SERVICE, planPhpInit, writePhpI
  */
 export type RegisterPhpSubcommand = (group: Command, ctx: CommandContext) => void;
 
-export const PHP_SUBCOMMANDS: RegisterPhpSubcommand[] = [registerPhpInit];
+export const PHP_SUBCOMMANDS: RegisterPhpSubcommand[] = [registerPhpInit, registerPhpHooks, registerPhpRewrite];
 
 export function registerPhp(program: Command, ctx: CommandContext): void {
   const group = program
