@@ -36,7 +36,9 @@ interface Scope {
   returns: TypeRef[] | null;
 }
 
-const SKIP_KEYS = new Set(['kind', 'loc', 'attrGroups', 'type', 'raw']);
+const SKIP_KEYS = new Set(['kind', 'loc', 'attrGroups', 'type', 'raw', 'leadingComments', 'trailingComments', 'parenthesizedExpression']);
+/** Child keys per node kind: php-parser gives every node of a kind the same child keys (only loc, comments and parenthesizedExpression are optional). */
+const CHILD_KEYS = new Map<string, string[]>();
 
 function line(node: Node | null | undefined): number {
   return node?.loc?.start.line ?? 0;
@@ -282,9 +284,14 @@ export class AstFactCollector {
   }
 
   private visitChildren(node: Node): void {
-    for (const key in node) {
-      if (SKIP_KEYS.has(key)) continue;
+    let keys = CHILD_KEYS.get(node.kind);
+    if (!keys) {
+      keys = Object.keys(node).filter((key) => !SKIP_KEYS.has(key));
+      CHILD_KEYS.set(node.kind, keys);
+    }
+    for (const key of keys) {
       const value = node[key];
+      if (typeof value !== 'object' || value === null) continue;
       if (Array.isArray(value)) this.visitList(value);
       else if (isNode(value)) this.visit(value);
     }
