@@ -78,9 +78,14 @@ export class Pipeline {
     }
     if (this.options.durable) {
       if (!this.spool!.reserve(payload.length)) return 'full';
-      const batch = await this.openBatch(signal);
-      // Queue the append before add(): add() may seal the batch and start sending it, and the
-      // segment must not be closed until this record is in it.
+      let batch = this.open.get(signal);
+      while (!batch) {
+        await this.openBatch(signal);
+        // Re-read after the await: the new batch may already have been filled and sealed by others.
+        batch = this.open.get(signal);
+      }
+      // From here on nothing awaits until the append is queued. Queue it before add(): add() may
+      // seal the batch and start sending it, and the segment must not close before this record is in.
       const written = batch.segment!.append(payload, items);
       this.add(batch, payload, items);
       try {

@@ -46,6 +46,7 @@ export class SpoolSegment {
 
   /** Resolves once the record is on disk (fdatasync'd). Appends arriving together share one write and one sync. */
   append(payload: Buffer, items: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`spool segment ${this.entry.file} is already closed`));
     return new Promise((resolve, reject) => {
       this.pending.push({ buffers: [header(payload.length, items), payload], resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
