@@ -186,9 +186,30 @@ export function unifiedDiff(file: FileRewrite): string {
     const from = Math.max(0, changed[i]! - context);
     const to = Math.min(before.length - 1, changed[last]! + context);
     out.push(`@@ -${from + 1},${to - from + 1} +${from + 1},${to - from + 1} @@`);
-    for (let line = from; line <= to; line++) {
-      if (before[line] === after[line]) out.push(` ${before[line]}`);
-      else out.push(`-${before[line]}`, `+${after[line]}`);
+    // A last line without a newline is marked the way diff(1) and patch(1) expect.
+    const lastIndex = before.length - 1;
+    const marker = (k: number): void => {
+      if (k === lastIndex && !file.before.endsWith('\n')) out.push('\\ No newline at end of file');
+    };
+    let line = from;
+    while (line <= to) {
+      if (before[line] === after[line]) {
+        out.push(` ${before[line]}`);
+        marker(line);
+        line++;
+        continue;
+      }
+      let end = line;
+      while (end + 1 <= to && before[end + 1] !== after[end + 1]) end++;
+      for (let k = line; k <= end; k++) {
+        out.push(`-${before[k]}`);
+        marker(k);
+      }
+      for (let k = line; k <= end; k++) {
+        out.push(`+${after[k]}`);
+        marker(k);
+      }
+      line = end + 1;
     }
     i = last + 1;
   }
