@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sidecar ingest benchmark, run after `npm run build`:
 //
-//   node bench/sidecar/ingest.mjs [--duration 5] [--outage-seconds 15] [--quick]
+//   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--quick]
 //
 // 1. Ingest: wrk POSTs the same OTLP/protobuf body to (a) a bare Node HTTP
 //    server that only reads the body and answers 200 and (b) the sidecar,
@@ -13,7 +13,7 @@
 //    --max-queue-bytes. --outage-seconds 60 is the full goal from issue 3.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,8 @@ const flag = (name, fallback) => {
   return i === -1 ? fallback : args[i + 1];
 };
 const quick = args.includes('--quick');
-const duration = Number(flag('duration', quick ? 2 : 5));
+const duration = Number(flag('duration', quick ? 2 : 3));
+const rounds = Number(flag('rounds', quick ? 1 : 3));
 const outageSeconds = Number(flag('outage-seconds', quick ? 5 : 15));
 const maxQueueBytes = 32 * 1024 * 1024;
 const spanCounts = quick ? [10] : [1, 10, 100];
@@ -129,6 +130,7 @@ function rssMiB(pid) {
   return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024);
 }
 
+const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-bench-'));
 await writeFile(
   path.join(dir, 'post.lua'),
@@ -148,31 +150,33 @@ try {
     const bytes = body(spans);
     await writeFile(file, bytes);
     for (const c of concurrencies) {
-      // Alternate which goes first so drift on a shared machine hits both.
-      const order = rows.length % 2 === 0 ? ['bare', 'sidecar'] : ['sidecar', 'bare'];
-      const result = {};
-      for (const which of order) {
-        const port = which === 'bare' ? baseline.port : sidecar.port;
-        const before = which === 'sidecar' ? { up: (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests, fwd: await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total') } : null;
-        result[which] = await wrk(`http://127.0.0.1:${port}/v1/traces`, file, c, duration);
-        if (before) {
-          // Let the last batch go out (batch timeout 1 s) before counting upstream requests.
-          const deadline = Date.now() + 10_000;
-          let fwd = 0;
-          const accepted = (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total')) - before.fwd;
-          while (Date.now() < deadline) {
-            fwd = await metric(sidecar.port, 'tracekit_sidecar_items_forwarded_total');
-            if (fwd >= (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total'))) break;
-            await new Promise((r) => setTimeout(r, 200));
-          }
-          const up = (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests - before.up;
-          result.upstreamRequests = up;
-          result.spansAccepted = accepted;
+      const runs = { bare: [], sidecar: [] };
+      const before = { up: (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests, accepted: await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total') };
+      for (let round = 0; round < rounds; round++) {
+        // Alternate which goes first so drift on a shared machine hits both.
+        const order = round % 2 === 0 ? ['bare', 'sidecar'] : ['sidecar', 'bare'];
+        for (const which of order) {
+          const port = which === 'bare' ? baseline.port : sidecar.port;
+          runs[which].push(await wrk(`http://127.0.0.1:${port}/v1/traces`, file, c, duration));
         }
       }
-      rows.push({ spans, bodyBytes: bytes.length, c, ...result });
+      // Let the last batch go out (batch timeout 1 s) before counting upstream requests.
+      const accepted = (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total')) - before.accepted;
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        if ((await metric(sidecar.port, 'tracekit_sidecar_items_forwarded_total')) >= (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total'))) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const up = (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests - before.up;
+      const med = (list, key) => {
+        const v = list.map((x) => x[key]).sort((a, b) => a - b);
+        return v[Math.floor(v.length / 2)];
+      };
+      const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99') });
+      const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
+      rows.push({ spans, bodyBytes: bytes.length, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted });
       const r = rows.at(-1);
-      process.stderr.write(`spans=${spans} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps (${(r.sidecar.rps / r.bare.rps).toFixed(2)}x)\n`);
+      process.stderr.write(`spans=${spans} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}\n`);
     }
   }
 } finally {
@@ -224,14 +228,15 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per cell, same machine, alternating order.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating bare/sidecar order, medians (ratio = median of the per-round ratios), same machine.`);
+lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
 lines.push('| spans/request | body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | upstream requests per 5,000 spans |');
 lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const perFiveK = r.spansAccepted > 0 ? ((r.upstreamRequests / r.spansAccepted) * 5000).toFixed(2) : 'n/a';
   lines.push(
-    `| ${r.spans} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${(r.sidecar.rps / r.bare.rps).toFixed(2)} | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${perFiveK} |`,
+    `| ${r.spans} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${perFiveK} |`,
   );
 }
 lines.push('');
