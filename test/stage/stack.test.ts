@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -285,4 +285,54 @@ describe('stage options', () => {
     expect(r.out).toMatch(/Examples:\n  \$ tracekit stage --out /);
     expect(r.out).toContain('tracekit stage --local');
   });
+});
+
+describe('the sidecar image, built the way its Dockerfile says (no Docker: the same steps on this machine)', () => {
+  it('its COPY set compiles with tsc and the assembled runtime runs the sidecar', async () => {
+    const dockerfile = read('sidecar/Dockerfile');
+    const [buildStage = '', runStage = ''] = dockerfile.split(/^FROM .* AS build$/m)[1]!.split(/^FROM /m);
+    const build = path.join(tmp, 'image-build');
+    mkdirSync(build);
+    for (const m of buildStage.matchAll(/^COPY (.+) (\S+)$/gm)) {
+      const sources = m[1]!.split(' ');
+      for (const s of sources) cpSync(path.join(repoRoot, s), path.join(build, s), { recursive: true });
+    }
+    // `npm ci` needs the registry; the checkout's node_modules holds the same locked tree.
+    expect(buildStage).toContain('RUN npm ci');
+    symlinkSync(path.join(repoRoot, 'node_modules'), path.join(build, 'node_modules'));
+    expect(buildStage).toContain('RUN npx tsc -p tsconfig.build.json');
+    const { execFile } = await import('node:child_process');
+    const tsc = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(process.execPath, [path.join(build, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: build, encoding: 'utf8' }, (error, stdout) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout }),
+      );
+    });
+    expect(tsc.out).toBe('');
+    expect(tsc.code).toBe(0);
+    // the runtime stage: what it copies from the build stage and from the context
+    const runtime = path.join(tmp, 'image-run');
+    mkdirSync(runtime);
+    for (const m of runStage.matchAll(/^COPY (--from=build )?(\S+) (\S+)$/gm)) {
+      const from = m[1] ? path.join(build, m[2]!.replace(/^\/src\//, '')) : path.join(repoRoot, m[2]!);
+      cpSync(from, path.join(runtime, m[3] === './' ? path.basename(m[2]!) : m[3]!), { recursive: true, verbatimSymlinks: true });
+    }
+    const entry = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runStage)![1]!) as string[];
+    expect(entry[0]).toBe('node');
+    const args = [entry[1]!.replace('/opt/tracekit', runtime), 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `file:${path.join(tmp, 'image-run.jsonl')}`];
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const listening = await new Promise<boolean>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString('utf8');
+        if (out.includes('"msg":"listening"')) resolve(true);
+      });
+      child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+      child.once('exit', () => resolve(false));
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    expect(listening, out).toBe(true);
+  }, 180_000);
 });
