@@ -336,3 +336,31 @@ describe('the sidecar image, built the way its Dockerfile says (no Docker: the s
     expect(listening, out).toBe(true);
   }, 180_000);
 });
+
+describe('the stack\'s php-fpm snippets and sidecar flags pass the real parsers', () => {
+  const fpm = requireTool('php-fpm8.2', ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm']);
+  it.skipIf(fpm === null)('php-fpm -t accepts the pool snippets on top of a [www] pool like the image\'s; a broken one is refused', () => {
+    const dir = path.join(tmp, 'fpm-t');
+    mkdirSync(path.join(dir, 'pool.d'), { recursive: true });
+    const snippets = (compose.services['php-fpm'].volumes as string[]).filter((v) => v.includes('/php-fpm.d/')).map((v) => v.split(':'));
+    expect(snippets.map((s) => path.posix.basename(s[1]!))).toEqual(['zz-tracekit.conf', 'zz-tracekit-app.conf']);
+    for (const [src, target] of snippets) cpSync(path.resolve(dockerDir, src!), path.join(dir, 'pool.d', path.posix.basename(target!)));
+    const user = process.getuid?.() === 0 ? 'user = www-data\n' : '';
+    const conf = path.join(dir, 'php-fpm.conf');
+    writeFileSync(conf, `[global]\nerror_log = ${dir}/fpm.log\ninclude = ${dir}/pool.d/*.conf\n[www]\n${user}listen = 9000\npm = static\npm.max_children = 1\n`);
+    const ok = spawnSync(fpm as string, ['-t', '-y', conf], { encoding: 'utf8' });
+    expect(ok.status, `${ok.stdout}${ok.stderr}`).toBe(0);
+    writeFileSync(path.join(dir, 'pool.d', 'zz-tracekit-app.conf'), read('php/app-env.conf').replace('env[LEGACY_DB_HOST] = "mariadb"', 'env[LEGACY_DB_HOST] = "mariadb'));
+    const bad = spawnSync(fpm as string, ['-t', '-y', conf], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+  });
+
+  it("the sidecar's command line is accepted by `tracekit sidecar` (and --allow-remote is what lets it listen on the stack address)", async () => {
+    const args: string[] = compose.services.sidecar.command;
+    const io = captureIO({ cwd: tmp });
+    expect(await run([...args, '--print-systemd'], io), io.err()).toBe(0);
+    const without = captureIO({ cwd: tmp });
+    expect(await run([...args.filter((a) => a !== '--allow-remote'), '--print-systemd'], without)).toBe(2);
+    expect(without.err()).toContain('TRACEKIT_E_SIDECAR_REMOTE_LISTEN');
+  });
+});
