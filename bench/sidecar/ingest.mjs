@@ -31,6 +31,8 @@ const duration = Number(flag('duration', quick ? 2 : 3));
 const rounds = Number(flag('rounds', quick ? 1 : 3));
 const outageSeconds = Number(flag('outage-seconds', quick ? 5 : 15));
 const maxQueueBytes = 32 * 1024 * 1024;
+// --gzip-level 0 measures the relay without compressing upstream (TRACEKIT_UPSTREAM_GZIP_LEVEL).
+const gzipLevel = flag('gzip-level', undefined);
 const spanCounts = quick ? [10] : [1, 10, 100];
 const concurrencies = quick ? [8] : [1, 8, 32];
 
@@ -40,7 +42,10 @@ process.on('exit', () => {
 });
 
 function start(cmd, argv, readyMsg = 'listening') {
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '' } });
+  const child = spawn(cmd, argv, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}) },
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
@@ -126,6 +131,13 @@ async function metric(port, name) {
   return m ? Number(m[1]) : 0;
 }
 
+/** user+system CPU seconds of a process (all its threads: zlib work runs on the libuv pool). */
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMiB(pid) {
   return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024);
 }
@@ -156,8 +168,11 @@ try {
         // Alternate which goes first so drift on a shared machine hits both.
         const order = round % 2 === 0 ? ['bare', 'sidecar'] : ['sidecar', 'bare'];
         for (const which of order) {
-          const port = which === 'bare' ? baseline.port : sidecar.port;
-          runs[which].push(await wrk(`http://127.0.0.1:${port}/v1/traces`, file, c, duration));
+          const target = which === 'bare' ? baseline : sidecar;
+          const cpu0 = await cpuSeconds(target.child.pid);
+          const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration);
+          run.cpuMicrosPerRequest = (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests;
+          runs[which].push(run);
         }
       }
       // Let the last batch go out (batch timeout 1 s) before counting upstream requests.
@@ -172,7 +187,7 @@ try {
         const v = list.map((x) => x[key]).sort((a, b) => a - b);
         return v[Math.floor(v.length / 2)];
       };
-      const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99') });
+      const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest') });
       const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
       rows.push({ spans, bodyBytes: bytes.length, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted });
       const r = rows.at(-1);
@@ -231,12 +246,12 @@ const lines = [];
 lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating bare/sidecar order, medians (ratio = median of the per-round ratios), same machine.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
-lines.push('| spans/request | body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | upstream requests per 5,000 spans |');
-lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('| spans/request | body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |');
+lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const perFiveK = r.spansAccepted > 0 ? ((r.upstreamRequests / r.spansAccepted) * 5000).toFixed(2) : 'n/a';
   lines.push(
-    `| ${r.spans} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${perFiveK} |`,
+    `| ${r.spans} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${r.bare.cpu.toFixed(0)} / ${r.sidecar.cpu.toFixed(0)} | ${perFiveK} |`,
   );
 }
 lines.push('');

@@ -20,6 +20,7 @@ export interface SidecarConfig {
     readonly timeoutMillis: number;
     readonly caFile: string | null;
     readonly concurrency: number;
+    /** 1–9 compresses with gzip at that level; 0 sends uncompressed protobuf. */
     readonly gzipLevel: number;
   };
   readonly retry: RetryPolicy;
@@ -164,6 +165,7 @@ const fileSchema = z
     upstreamHeaders: z.record(z.string(), z.string()).optional(),
     upstreamTimeout: durationField.optional(),
     upstreamConcurrency: z.number().int().min(1).max(64).optional(),
+    upstreamGzipLevel: z.number().int().min(0).max(9).optional(),
     tokenFile: z.string().optional(),
     caFile: z.string().optional(),
     spoolDir: z.union([z.string(), z.null()]).optional(),
@@ -347,6 +349,11 @@ export function resolveSidecarConfig(input: ResolveInput): SidecarConfig {
       return parseDurationMillis(v as string, what);
     },
   );
+  apply('gzipLevel', pick(envVar('TRACEKIT_UPSTREAM_GZIP_LEVEL'), fromFile(file.upstreamGzipLevel, 'upstreamGzipLevel')), (v, what) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 9) throw new Error(`${what}: expected 0 (no compression) to 9, found '${v}'`);
+    return n;
+  });
   apply('caFile', pick(flag(flags.caFile, 'ca-file'), envVar('TRACEKIT_CA_FILE'), fromFile(file.caFile, 'caFile')), (v) => path.resolve(input.cwd, String(v)));
 
   // Headers: OTEL_* lists, then the file's, then the token (which wins for authorization).
@@ -395,6 +402,7 @@ export function resolveSidecarConfig(input: ResolveInput): SidecarConfig {
       timeoutMillis: (out.timeoutMillis as number | undefined) ?? DEFAULT_CONFIG.upstream.timeoutMillis,
       caFile: (out.caFile as string | undefined) ?? null,
       concurrency: file.upstreamConcurrency ?? DEFAULT_CONFIG.upstream.concurrency,
+      gzipLevel: (out.gzipLevel as number | undefined) ?? DEFAULT_CONFIG.upstream.gzipLevel,
     },
     retry: {
       initialBackoffMillis: retryValue(r.initialBackoff, DEFAULT_CONFIG.retry.initialBackoffMillis, 'retry.initialBackoff'),

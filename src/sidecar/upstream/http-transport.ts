@@ -43,14 +43,14 @@ export class HttpTransport implements UpstreamTransport {
     this.headers = {
       ...options.headers,
       'content-type': 'application/x-protobuf',
-      'content-encoding': 'gzip',
+      ...(options.gzipLevel > 0 ? { 'content-encoding': 'gzip' } : {}),
       'user-agent': 'tracekit-sidecar',
     };
     this.now = options.now ?? Date.now;
   }
 
   async send(bytes: Uint8Array, timeoutMillis: number, abort?: AbortSignal): Promise<ExportResult> {
-    const body = await gzip(bytes, { level: this.options.gzipLevel, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+    const body = this.options.gzipLevel > 0 ? await gzip(bytes, { level: this.options.gzipLevel, strategy: zlibConstants.Z_DEFAULT_STRATEGY }) : bytes;
     try {
       const response = await this.options.pool.request({
         method: 'POST',
