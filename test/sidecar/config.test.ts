@@ -101,6 +101,14 @@ describe('sidecar configuration precedence', () => {
     expect(parseDurationMillis('7', 'x')).toBe(7000);
   });
 
+  it('takes the upstream gzip level from env or file, 0 meaning uncompressed', () => {
+    expect(resolve({}).config.upstream.gzipLevel).toBe(1);
+    expect(resolve({}, { TRACEKIT_UPSTREAM_GZIP_LEVEL: '0' }).config.upstream.gzipLevel).toBe(0);
+    const { config, warnings } = resolve({}, { TRACEKIT_UPSTREAM_GZIP_LEVEL: '11' });
+    expect(config.upstream.gzipLevel).toBe(1);
+    expect(warnings[0]).toMatch(/TRACEKIT_UPSTREAM_GZIP_LEVEL: expected 0 \(no compression\) to 9, found '11'/);
+  });
+
   it('reports the first bad key of a config file by path', async () => {
     const bad = path.join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ retry: { maxAttempts: 'many' } }));

@@ -78,6 +78,17 @@ describe('sidecar with real OTLP clients', () => {
     expect([...upstream.acceptedSpanIds].sort()).toEqual(expected.sort());
   });
 
+  it('sends uncompressed protobuf upstream when the gzip level is 0', async () => {
+    upstream = await new TestUpstream().start();
+    sidecar = await startSidecar({ listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url, gzipLevel: 0 }, batchTimeoutMillis: 10 }, { logger: silent });
+    const { body, spanIds } = jsonTraces(4, 21);
+    const res = await request(`http://127.0.0.1:${sidecar.tcpAddress!.port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await res.body.dump();
+    await upstream.waitForSpans(4);
+    expect(upstream.acceptedSpanIds.sort()).toEqual(spanIds.sort());
+    expect(upstream.requests.map((r) => r.contentEncoding)).toEqual(['']);
+  });
+
   it('writes OTLP/JSON lines to a file: upstream', async () => {
     const { mkdtemp, readFile } = await import('node:fs/promises');
     const dir = await mkdtemp('/tmp/tracekit-file-');
