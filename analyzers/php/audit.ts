@@ -13,7 +13,6 @@ import type { AnalyzeTask } from './analyze-file.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
 import type { FileFacts } from './facts.js';
 import { DB_METHODS, SQLITE3_METHODS } from './catalog.js';
-import { lastSegment } from './names.js';
 import { createPool, type AnalysisPool } from './pool.js';
 import { ProjectModel } from './project.js';
 import { AUDIT_SCHEMA_VERSION, type AuditReport, type AuditSummary, type SkippedFile } from './report.js';
@@ -44,7 +43,8 @@ export interface AuditOptions {
 
 export const DEFAULT_EXTENSIONS: readonly string[] = ['php', 'inc', 'phtml'];
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
-const MAX_DEMAND_ROUNDS = 4;
+/** Parse-on-demand rounds; each follows one more link of a type chain (factory → global → class). */
+const MAX_DEMAND_ROUNDS = 6;
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const root = path.resolve(options.root);
@@ -137,95 +137,61 @@ async function analyseTree(
 ): Promise<AuditSummary> {
   const { maxFileBytes } = settings;
   const tasks: AnalyzeTask[] = files.map((f) => ({ absPath: f.absPath, relPath: f.relPath }));
-  const outcomes = await pool.run(tasks, { mode: 'evidence', maxFileBytes, prefilter: settings.prefilter }, progress);
+  const outcomes = await pool.run(tasks, { mode: 'tiers', maxFileBytes, prefilter: settings.prefilter }, progress);
   const facts: FileFacts[] = [];
   const skipped: SkippedFile[] = [];
-  /** Index into `facts` of each file the prefilter passed over, by task index. */
-  const waiting = new Map<number, number>();
+  const taskIndexByPath = new Map<string, number>();
   outcomes.forEach((outcome, i) => {
     if (!outcome) return;
     if (outcome.kind === 'skipped') {
       skipped.push(outcome.skipped);
       return;
     }
-    if (outcome.facts.analysis === 'no-evidence') waiting.set(i, facts.length);
+    taskIndexByPath.set(outcome.facts.path, i);
     facts.push(outcome.facts);
   });
-
   const factIndexByPath = new Map<string, number>();
-  const taskIndexByPath = new Map<string, number>();
   facts.forEach((f, i) => factIndexByPath.set(f.path, i));
-  tasks.forEach((t, i) => taskIndexByPath.set(t.relPath, i));
 
-  // Demand rounds: each only adds or deepens analyses, so the loop ends; 4 rounds cover the chains seen in practice.
+  // Parse-on-demand rounds: a scanned file is parsed when a receiver's type goes through it (its
+  // functions, classes or globals) or when it calls an entry-point method (to type the receiver).
+  // Each round only turns scans into ASTs, so the loop ends.
   let model = new ProjectModel(facts);
-  const asked = new Set<string>();
   for (let round = 0; round < MAX_DEMAND_ROUNDS; round++) {
-    const words = waiting.size > 0 ? demandWords(facts, model).filter((w) => !asked.has(w)) : [];
-    for (const w of words) asked.add(w);
-    const toParse = [...model.needTypes].filter((p) => facts[factIndexByPath.get(p) ?? -1]?.analysis === 'scan').sort();
-    if (words.length === 0 && toParse.length === 0) break;
-    let changed = 0;
-    if (words.length > 0) {
-      const indices = [...waiting.keys()];
-      const results = await pool.run(
-        indices.map((i) => tasks[i]!),
-        { mode: 'demand', maxFileBytes, words },
-      );
-      results.forEach((outcome, j) => {
-        if (outcome?.kind !== 'facts') return;
-        const taskIndex = indices[j]!;
-        facts[waiting.get(taskIndex)!] = outcome.facts;
-        waiting.delete(taskIndex);
-        changed += 1;
-      });
-    }
-    if (toParse.length > 0) {
-      const results = await pool.run(
-        toParse.map((p) => tasks[taskIndexByPath.get(p)!]!),
-        { mode: 'ast', maxFileBytes },
-      );
-      results.forEach((outcome, j) => {
-        if (outcome?.kind !== 'facts') return;
-        facts[factIndexByPath.get(toParse[j]!)!] = outcome.facts;
-        changed += 1;
-      });
-    }
-    if (changed === 0) break;
+    const toParse = filesToParse(facts, model, factIndexByPath);
+    if (toParse.length === 0) break;
+    const results = await pool.run(
+      toParse.map((p) => tasks[taskIndexByPath.get(p)!]!),
+      { mode: 'ast', maxFileBytes },
+    );
+    results.forEach((outcome, j) => {
+      if (outcome?.kind === 'facts') facts[factIndexByPath.get(toParse[j]!)!] = outcome.facts;
+    });
     model = new ProjectModel(facts);
   }
   return summarize({ files: facts, skipped }, model);
 }
 
-/**
- * What makes a no-evidence file worth parsing after all (tagged words, see
- * demandPattern): calls of entry-point functions and methods (their callers),
- * user subclasses of mysqli/PDO (their `new` and type uses), and the classes,
- * functions and globals a DB receiver's type went through that no parsed
- * file defines.
- */
-function demandWords(facts: readonly FileFacts[], model: ProjectModel): string[] {
-  const words = new Set<string>();
-  const entryPoints = directCallers(facts, model);
+/** Scanned files (tiers `scan` and `no-evidence`) whose AST the report needs, sorted. */
+function filesToParse(facts: readonly FileFacts[], model: ProjectModel, indexByPath: ReadonlyMap<string, number>): string[] {
   const entryMethods = new Set<string>();
-  for (const key of entryPoints) {
-    if (key.includes('::')) entryMethods.add(key.slice(key.indexOf('::') + 2));
-    words.add(key.includes('::') ? `m:${key.slice(key.indexOf('::') + 2)}` : `f:${lastSegment(key)}`);
-  }
-  // Typing every DB-relevant receiver records what the model is missing.
+  for (const key of directCallers(facts, model)) if (key.includes('::')) entryMethods.add(key.slice(key.indexOf('::') + 2));
+  const wanted = new Set<string>();
   for (const file of facts) {
+    const scanned = file.analysis === 'scan' || file.analysis === 'no-evidence';
     for (const call of file.methodCalls) {
-      if (!DB_METHODS.has(call.m) && !SQLITE3_METHODS.has(call.m) && !entryMethods.has(call.m)) continue;
-      const receiver = model.resolve(call.r);
-      if (receiver) model.family(receiver.cls, true);
+      const db = DB_METHODS.has(call.m) || SQLITE3_METHODS.has(call.m);
+      if (!db && !entryMethods.has(call.m)) continue;
+      if (scanned && entryMethods.has(call.m)) wanted.add(file.path);
+      // Typing the receiver records, in needTypes, the scanned files its type goes through.
+      model.resolve(call.r);
     }
   }
-  for (const [key] of model.classes) {
-    const family = model.family(key);
-    if (family === 'mysqli' || family === 'pdo') words.add(`k:${lastSegment(key)}`);
-  }
-  for (const name of model.missingClasses) words.add(`c:${lastSegment(name)}`);
-  for (const name of model.missingFunctions) words.add(`d:${lastSegment(name)}`);
-  for (const name of model.missingGlobals) words.add(`g:${name}`);
-  return [...words].filter((w) => w.length > 2).sort();
+  for (const path of model.needTypes) wanted.add(path);
+  return [...wanted]
+    .filter((p) => {
+      const analysis = facts[indexByPath.get(p) ?? -1]?.analysis;
+      return analysis === 'scan' || analysis === 'no-evidence';
+    })
+    .sort();
 }

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { analyzeFile, demandPattern, type AnalyzeSettings, type AnalyzeTask } from './analyze-file.js';
+import { analyzeFile, type AnalyzeSettings, type AnalyzeTask } from './analyze-file.js';
 import type { FileOutcome } from './facts.js';
 import type { WorkerJob } from './worker.js';
 
@@ -30,10 +30,9 @@ function inThreadPool(): AnalysisPool {
   return {
     threads: 0,
     async run(tasks, settings, onDone) {
-      const demand = settings.mode === 'demand' ? demandPattern(settings.words ?? []) : null;
       const out: Array<FileOutcome | null> = [];
       for (const task of tasks) {
-        out.push(analyzeFile(task, settings, demand));
+        out.push(analyzeFile(task, settings));
         onDone?.(1);
       }
       return out;

@@ -40,10 +40,6 @@ export class ProjectModel {
   private readonly scopes = new Map<string, Record<string, TypeRef[]>>();
   private readonly memo = new Map<string, Resolved | null | 'pending'>();
   private readonly familyMemo = new Map<string, Family>();
-  /** Undefined classes, functions and globals met while typing DB-relevant receivers (what demand parsing looks for). */
-  readonly missingClasses = new Set<string>();
-  readonly missingFunctions = new Set<string>();
-  readonly missingGlobals = new Set<string>();
   /** Scanned files whose types a receiver needs: the next round parses them. */
   readonly needTypes = new Set<string>();
 
@@ -96,10 +92,10 @@ export class ProjectModel {
     return chain;
   }
 
-  /** What kind of object an instance of `cls` is. `track` records undefined classes for demand parsing. */
-  family(cls: string, track = false): Family {
+  /** What kind of object an instance of `cls` is. */
+  family(cls: string): Family {
     const cached = this.familyMemo.get(cls);
-    if (cached !== undefined && (!track || cached !== 'unknown')) return cached;
+    if (cached !== undefined) return cached;
     let family: Family = 'user';
     for (const c of this.chain(cls)) {
       const builtin = builtinFamily(c);
@@ -110,7 +106,6 @@ export class ProjectModel {
       const decl = this.classes.get(c);
       if (!decl) {
         family = 'unknown';
-        if (track) this.missingClasses.add(c);
         break;
       }
     }
@@ -133,14 +128,8 @@ export class ProjectModel {
         return { cls: type.n, proc: false };
       case 'u':
         return this.resolveList(type.a, depth);
-      case 'g': {
-        const assigned = this.globals.get(type.n);
-        if (!assigned) {
-          this.missingGlobals.add(type.n);
-          return null;
-        }
-        return this.memoized(`g:${type.n}`, () => this.resolveList(assigned, depth));
-      }
+      case 'g':
+        return this.memoized(`g:${type.n}`, () => this.resolveList(this.globals.get(type.n) ?? [], depth));
       case 'v':
         return this.memoized(`v:${type.s}:${type.n}`, () => this.resolveList(this.scopes.get(type.s)?.[type.n] ?? [], depth));
       case 'f': {
@@ -152,7 +141,6 @@ export class ProjectModel {
         if (target.kind === 'user') {
           return this.memoized(`f:${target.key}`, () => this.resolveList(this.functions.get(target.key)?.decl.ret ?? [], depth));
         }
-        if (target.kind === 'external') for (const c of type.c) this.missingFunctions.add(c);
         return null;
       }
       case 'm': {

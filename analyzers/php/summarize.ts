@@ -103,7 +103,7 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
       if (!isDb && !SQLITE3_METHODS.has(call.m)) continue;
       const receiver = model.resolve(call.r);
       let family: Family = 'unknown';
-      if (receiver) family = model.family(receiver.cls, true);
+      if (receiver) family = model.family(receiver.cls);
       if (family === 'mysqli' || family === 'pdo') {
         if (!isDb) continue;
         row.methodCalls[family] += 1;
@@ -128,7 +128,7 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
     }
 
     for (const created of file.news) {
-      const family = model.family(created.c, true);
+      const family = model.family(created.c);
       if (family === 'mysqli') {
         row.mysqliNewInstances += 1;
         newByClass.add(displayClass(model, created.c));
@@ -161,6 +161,13 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
   }
 
   const entryPoints = findEntryPoints(files, model, direct, perFileIndex);
+  // A file the prefilter passed over was still scanned; it keeps its label only if it counted nothing
+  // (it may call an entry point, or use a user subclass of mysqli/PDO).
+  for (const row of perFile) {
+    if (row.analysis !== 'no-evidence') continue;
+    const counted = row.entryPointCalls + row.mysqliNewInstances + row.pdoNewInstances + row.pdoStaticRefs + row.methodCalls.mysqli + row.methodCalls.pdo + row.methodCalls.unknown;
+    if (counted > 0 || row.usesMysqli || row.usesPdo) row.analysis = 'scan';
+  }
   const summary: AuditSummary = {
     files: {
       scanned: files.length,
@@ -259,7 +266,7 @@ function findEntryPoints(
       const named = methodsByName.get(call.m);
       if (!named) continue;
       const receiver = model.resolve(call.r);
-      const family = receiver ? model.family(receiver.cls, true) : 'unknown';
+      const family = receiver ? model.family(receiver.cls) : 'unknown';
       const found = receiver ? model.findMethod(receiver.cls, call.m) : null;
       if (found) count(found, call.in, file.path);
       else if (family === 'unknown' && named.length === 1) count(named[0]!, call.in, file.path);
@@ -342,12 +349,12 @@ export function directCallers(files: readonly FileFacts[], model: ProjectModel):
     for (const call of file.methodCalls) {
       if (!call.in || !DB_METHODS.has(call.m)) continue;
       const receiver = model.resolve(call.r);
-      const family = receiver ? model.family(receiver.cls, true) : 'unknown';
+      const family = receiver ? model.family(receiver.cls) : 'unknown';
       if (family === 'mysqli' || family === 'pdo') keys.add(call.in);
     }
     for (const created of file.news) {
       if (!created.in) continue;
-      const family = model.family(created.c, true);
+      const family = model.family(created.c);
       if (family === 'mysqli' || family === 'pdo') keys.add(created.in);
     }
   }

@@ -3,7 +3,7 @@
  * (compact records, never the AST).
  */
 import { parentPort } from 'node:worker_threads';
-import { analyzeFile, demandPattern, type AnalyzeSettings, type AnalyzeTask } from './analyze-file.js';
+import { analyzeFile, type AnalyzeSettings, type AnalyzeTask } from './analyze-file.js';
 
 export interface WorkerJob {
   id: number;
@@ -14,8 +14,7 @@ export interface WorkerJob {
 const port = parentPort;
 if (port) {
   port.on('message', (job: WorkerJob) => {
-    const demand = job.settings.mode === 'demand' ? demandPattern(job.settings.words ?? []) : null;
-    const results = job.tasks.map((task) => analyzeFile(task, job.settings, demand));
+    const results = job.tasks.map((task) => analyzeFile(task, job.settings));
     port.postMessage({ id: job.id, results });
   });
 }
