@@ -93,8 +93,9 @@ export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings): FileO
   if (!EVIDENCE_PATTERN.test(text)) {
     // No rule can count anything here, but the file may call an entry point, create a user subclass of
     // PDO, or define what another file's receiver needs: a scan records that (the merge step decides).
-    const facts = factsFromTokens(scanPhp(text), task.relPath, bytes.length, 'scan');
-    facts.analysis = 'no-evidence';
+    const tokens = scanPhp(text);
+    const facts = tokens.suspect ? parseText(text, task.relPath, bytes.length) : factsFromTokens(tokens, task.relPath, bytes.length, 'scan');
+    if (facts.parseError === null) facts.analysis = 'no-evidence';
     return { kind: 'facts', facts };
   }
   // Only method calls need receiver types, hence an AST; everything else counts exactly from a scan.

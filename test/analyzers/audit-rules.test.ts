@@ -20,6 +20,7 @@ type Expected = Partial<Omit<PerFile, 'methodCalls' | 'path' | 'analysis'>> & { 
 /** How each file is analysed by default (prefilter, scan tier, parse on demand); see docs/audit.md. */
 const TIERS: Record<string, PerFile['analysis']> = {
   'broken/namespaced-broken.php': 'tokens',
+  'broken/no-db-broken.php': 'tokens',
   'broken/syntax-error.php': 'tokens',
   'config/app.php': 'ast',
   'legacy/latin1.php': 'scan',
@@ -242,6 +243,11 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
       });
     });
 
+    it('flags a broken file with no DB word too (the scan sees unbalanced brackets, the parser confirms)', () => {
+      expectRow('broken/no-db-broken.php', { parseError: "Parse Error : syntax error, unexpected '{', expecting T_VARIABLE on line 2" });
+      expect(report.parseErrors.map((e) => e.path)).toEqual(['broken/namespaced-broken.php', 'broken/no-db-broken.php', 'broken/syntax-error.php']);
+    });
+
     it('tracks namespaces, `use function` aliases, shadowing and subclasses at token level', () => {
       expectRow('broken/namespaced-broken.php', {
         mysqliCallSites: 2,
@@ -281,14 +287,14 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
   describe('the whole tree', () => {
     it('totals', () => {
       expect(report.files).toEqual({
-        scanned: 33,
+        scanned: 34,
         parsed: mode === 'default tiers' ? 16 : 31,
         withMysqli: 19,
         withPdo: 9,
         withBoth: 4,
         withLegacyMysql: 1,
         withOther: 1,
-        parseErrors: 2,
+        parseErrors: 3,
         skipped: 1,
         bytes: report.perFile.length > 0 ? expect.any(Number) : 0,
       });
