@@ -45,7 +45,7 @@ Examples:
       }
       if (flags.dir !== undefined || flags.port !== undefined) throw new TracekitError('USAGE', `expected --dir and --port only with --local, found ${flags.dir !== undefined ? '--dir' : '--port'} without it`);
       const options = resolveStageOptions({ out: flags.out, app: flags.app, php: flags.php, withExtension: flags.withExtension, cwd: ctx.io.cwd });
-      const files = generateStack(options);
+      const files = await generateStack(options);
       await writeSeam(options.outDir, files);
       ctx.io.stdout.write(`wrote ${files.length} files to ${flags.out}\nthen: cd ${flags.out} && docker compose up --build   (see README.md)\n`);
     });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,7 +9,10 @@ import { JOBS } from '../collector/queries.js';
 import { buildAlertRules, buildRecordingRules, RULE_FILES } from '../collector/prometheus.js';
 import { yamlFile } from '../collector/yaml-file.js';
 import { TracekitError } from '../errors.js';
+import { DEFAULT_HOOKS_FILE } from '../hooks/generate.js';
+import { writePhpHooks } from '../php/hooks.js';
 import { planPhpInit, writePhpInit } from '../php/init.js';
+import { applyRewrite, planRewrite } from '../php/rewrite.js';
 import { Daemon, waitUntil } from './daemon.js';
 import { NGINX_HEALTH_PATH, nginxServerBlock } from './nginx-config.js';
 import { packageRoot } from './package-root.js';
@@ -247,9 +251,17 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       readyMillis,
     );
 
-    // -- the PHP bootstrap, and php-fpm ---------------------------------
+    // -- the PHP bootstrap, the mysqli/PDO hooks, and php-fpm -------------
     const phpDir = p('php');
     await writePhpInit(planPhpInit({ outDir: phpDir, cwd: dir, serviceName: o.serviceName, endpoint: `unix://${sidecarSocket}` }));
+    // The app is served from a copy: without the opentelemetry extension the
+    // hooks' wrappers only see rewritten call sites, and the original is never touched.
+    const appRoot = p('app');
+    await cp(o.appDir, appRoot, { recursive: true });
+    await writePhpHooks({ dir: appRoot, mode: 'auto', out: path.join(phpDir, DEFAULT_HOOKS_FILE), rawSql: false, cwd: dir });
+    const rewrite = await planRewrite({ dir: appRoot, cwd: dir, all: false, revert: false });
+    await applyRewrite(rewrite);
+    o.say(`php: bootstrap and hooks in ${phpDir}; rewrote ${rewrite.files.reduce((n, f) => n + f.edits.length, 0)} mysqli/PDO names in ${rewrite.files.length} files of the app's copy ${appRoot}`);
     await mkdir(p('php-fpm', 'pool.d'), { recursive: true });
     await chmod(p('php-fpm'), 0o755);
     const poolLines = [
@@ -308,7 +320,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           `    access_log ${p('nginx', 'access.log')};`,
           ...['client_body', 'fastcgi', 'proxy', 'uwsgi', 'scgi'].map((k) => `    ${k}_temp_path ${t}/${k};`),
           '    default_type application/octet-stream;',
-          nginxServerBlock({ listen: `127.0.0.1:${appPort}`, root: o.appDir, fastcgiPass: `unix:${fpmSocket}`, fastcgiParams: '/etc/nginx/fastcgi_params', indent: '    ' }).trimEnd(),
+          nginxServerBlock({ listen: `127.0.0.1:${appPort}`, root: appRoot, fastcgiPass: `unix:${fpmSocket}`, fastcgiParams: '/etc/nginx/fastcgi_params', indent: '    ' }).trimEnd(),
           '}',
           '',
         ].join('\n'),

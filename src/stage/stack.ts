@@ -8,6 +8,8 @@ import { buildAlertRules, buildRecordingRules, buildScrapeConfig, RULE_FILES, SI
 import { buildTempoConfig, TEMPO_DATA_DIR } from '../collector/tempo.js';
 import { yamlFile } from '../collector/yaml-file.js';
 import { generatedHeader, generatedLine } from '../generated-header.js';
+import { runAudit } from '../../analyzers/php/audit.js';
+import { DEFAULT_HOOKS_FILE, planHooks, renderHooks } from '../hooks/generate.js';
 import { planPhpInit } from '../php/init.js';
 import { VERSION } from '../version.js';
 import { NGINX_HEALTH_PATH, nginxServerBlock } from './nginx-config.js';
@@ -257,6 +259,7 @@ function readme(o: StageOptions, paths: readonly string[]): string {
     `- php-fpm loads \`tracekit-prepend.php\` (written by \`tracekit php init\`, in \`php/tracekit/\`) and sends each request's spans over the unix socket \`${PATHS.socket}\` (the \`tracekit-socket\` volume) to the sidecar.`,
     `- The sidecar (${ADDRESSES.sidecar}:${SIDECAR_PORT}, also serving /metrics) forwards to the collector at ${ADDRESSES.collector}:${PORTS.otlpHttp}, spooling to the \`sidecar-spool\` volume while it is down.`,
     `- Tempo, Prometheus and Grafana run in the collector's network namespace (\`network_mode: service:otelcol\`), so the seam's loopback addresses (Tempo's OTLP on 127.0.0.1:${PORTS.tempoOtlp}, the Prometheus exporter on 127.0.0.1:${PORTS.exporter}) are used exactly as \`tracekit collector\` writes them.`,
+    `- DB spans: \`php/tracekit/${DEFAULT_HOOKS_FILE}\` (what \`tracekit php hooks --mode auto\` writes for this app) is loaded by the prepend. ${o.withExtension ? 'The opentelemetry extension is built into the php-fpm image, so its hooks fire on every mysqli/PDO call without touching the app.' : 'Without the opentelemetry extension (`--with-extension`), its pure-PHP wrappers only see call sites rewritten by `tracekit php rewrite APP --write`: run that on the copy of the app this stack mounts (the stack never changes the app). Until then, traces have root spans only.'}`,
     '- The collector image has no shell, so it has no healthcheck of its own: the prometheus service\'s healthcheck also probes the collector\'s health_check extension.',
     '- Tempo runs as root because its data volume is mounted at the seam\'s `/var/lib/tempo`, which the image\'s user does not own.',
     '',
@@ -277,8 +280,18 @@ function readme(o: StageOptions, paths: readonly string[]): string {
   ].join('\n');
 }
 
+/**
+ * The mysqli/PDO instrumentation for the app, as `tracekit php hooks APP
+ * --mode auto` writes it: extension hooks where the opentelemetry extension is
+ * loaded (--with-extension), pure-PHP wrappers for rewritten call sites otherwise.
+ */
+export async function renderAppHooks(appDir: string, command: string): Promise<string> {
+  const report = await runAudit({ root: appDir, threads: 0 });
+  return renderHooks(planHooks(report), { mode: 'auto', rawSql: false, command });
+}
+
 /** Every file of the stack, in a fixed order; same options → same bytes. */
-export function generateStack(o: StageOptions): GeneratedFile[] {
+export async function generateStack(o: StageOptions): Promise<GeneratedFile[]> {
   const c = o.command;
   const seam = stackSeamOptions(c);
   const otelcol = buildOtelcolConfig(seam);
@@ -292,6 +305,8 @@ export function generateStack(o: StageOptions): GeneratedFile[] {
     { path: 'php/Dockerfile', content: phpDockerfile(o) },
     { path: 'php/app-env.conf', content: phpAppEnv(o) },
     ...php.files.map((f) => ({ path: `php/tracekit/${f.name}`, content: f.content })),
+    // tracekit-prepend.php loads tracekit-hooks.php from its own directory.
+    { path: `php/tracekit/${DEFAULT_HOOKS_FILE}`, content: await renderAppHooks(o.appDir, `tracekit php hooks ${path.relative(o.outDir, o.appDir).split(path.sep).join('/')} --mode auto --out php/tracekit/${DEFAULT_HOOKS_FILE}`) },
     { path: 'sidecar/Dockerfile', content: sidecarDockerfile(o) },
     { path: 'otelcol/config.yaml', content: yamlFile(otelcol, c) },
     { path: 'prometheus/prometheus.yml', content: yamlFile(prometheusConfig(seam), c) },

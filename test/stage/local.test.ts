@@ -10,6 +10,7 @@ import { findMariaDB } from '../helpers/mariadb.js';
 import { findNginx } from '../helpers/nginx.js';
 import { findPhpFpm } from '../helpers/php-fpm.js';
 import { requireTool } from '../helpers/require-tool.js';
+import { expectedSpans, pageKey } from '../hooks/expected-spans.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const appDir = path.join(repoRoot, 'examples', 'legacy-app');
@@ -27,6 +28,8 @@ interface Page {
 interface Flat {
   traceId: string;
   spanId: string;
+  startTimeUnixNano: string;
+  status?: { code?: number };
   parentSpanId?: string;
   name: string;
   kind: number;
@@ -134,7 +137,7 @@ describe.skipIf(!ready)('tracekit stage --local, end to end', () => {
     expect(state.appUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   });
 
-  it('serves every page of the example app from the seeded MariaDB, and each request becomes a trace in the file sink', async () => {
+  it('serves every page of the example app from the seeded MariaDB, and each request becomes a trace in the file sink, with its DB spans', async () => {
     const marks: Array<{ page: Page; mark: string }> = [];
     for (const [i, page] of pages.entries()) {
       const url = new URL(page.path.replace(/^\//, ''), state.appUrl);
@@ -167,6 +170,30 @@ describe.skipIf(!ready)('tracekit stage --local, end to end', () => {
       expect(root.traceId).toMatch(/^[0-9a-f]{32}$/);
     }
     expect(new Set(roots.map((r) => r.traceId)).size).toBe(roots.length);
+
+    // The DB spans: what `php hooks` + the default `php rewrite` give each page
+    // (the same expectations as the hooks' own end-to-end test).
+    const spans = spansIn(state.tracesFile);
+    let checked = 0;
+    for (const [i, root] of roots.entries()) {
+      const { page } = marks[i]!;
+      const children = spans
+        .filter((s) => s.traceId === root.traceId && s.spanId !== root.spanId)
+        .sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+      const expected = expectedSpans(page, { all: false });
+      expect(children.map((c) => `${String(c.attributes['tracekit.db.call'])} ${(c.attributes['db.query.text'] as string | undefined) ?? ''}`), pageKey(page)).toEqual(
+        expected.map((e) => `${e.call} ${e.text ?? ''}`),
+      );
+      for (const [j, child] of children.entries()) {
+        expect(child.kind, pageKey(page)).toBe(3);
+        expect(child.parentSpanId, pageKey(page)).toBe(root.spanId);
+        expect(child.attributes['db.system.name']).toBe('mysql');
+        expect(child.attributes['db.namespace']).toBe('shop');
+        expect(child.attributes['db.operation.name']).toBe(expected[j]!.operation);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(45);
   }, 90_000);
 
   it('Prometheus scrapes the sidecar and sees the spans it received', async () => {
