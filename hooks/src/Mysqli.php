@@ -104,13 +104,7 @@ class Mysqli extends \mysqli
         return $result;
     }
 
-    /**
-     * Returns a Mysqli_Stmt so that its execute() is traced. When preparing
-     * fails, the failed statement is dropped and the native prepare runs
-     * again: a failed statement's destructor clears the link's errno, and only
-     * the native call leaves errno, warnings and exceptions exactly as PHP
-     * would (PREPARE has no side effects, so the retry is harmless).
-     */
+    /** Returns a Mysqli_Stmt so that its execute() is traced (see Mysqli_Stmt::attempt()). */
     public function prepare($query)
     {
         $args = \func_get_args();
@@ -118,23 +112,7 @@ class Mysqli extends \mysqli
         if ($span === null) {
             return parent::prepare(...$args);
         }
-        $stmt = null;
-        if (\count($args) === 1 && \is_string($query)) {
-            \set_error_handler(static function () {
-                return true;
-            });
-            try {
-                $candidate = new Mysqli_Stmt($this);
-                if (\mysqli_stmt_prepare($candidate, $query)) {
-                    $stmt = $candidate;
-                }
-            } catch (\Throwable $e) {
-                $stmt = null;
-            } finally {
-                $candidate = null;
-                \restore_error_handler();
-            }
-        }
+        $stmt = \count($args) === 1 ? Mysqli_Stmt::attempt($this, $query) : null;
         if ($stmt === null) {
             try {
                 $stmt = parent::prepare(...$args);
@@ -218,6 +196,40 @@ class Mysqli extends \mysqli
  */
 class Mysqli_Stmt extends \mysqli_stmt
 {
+    /**
+     * Prepares $query on $link as a Mysqli_Stmt, silently; null when that
+     * fails. The caller then runs the native prepare: a failed statement's
+     * destructor clears the link's errno, and only the native call leaves
+     * errno, warnings and exceptions exactly as PHP would (PREPARE has no
+     * side effects, so trying twice on failure is harmless).
+     *
+     * @param mixed $link
+     * @param mixed $query
+     * @return Mysqli_Stmt|null
+     */
+    public static function attempt($link, $query)
+    {
+        if (!$link instanceof \mysqli || !\is_string($query)) {
+            return null;
+        }
+        $stmt = null;
+        \set_error_handler(static function () {
+            return true;
+        });
+        try {
+            $candidate = new Mysqli_Stmt($link);
+            if (\mysqli_stmt_prepare($candidate, $query)) {
+                $stmt = $candidate;
+            }
+        } catch (\Throwable $e) {
+            $stmt = null;
+        } finally {
+            $candidate = null;
+            \restore_error_handler();
+        }
+        return $stmt;
+    }
+
     public function __construct($mysql, $query = null)
     {
         $args = \func_get_args();

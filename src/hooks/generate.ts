@@ -52,7 +52,8 @@ export function planHooks(report: Pick<AuditReport, 'mysqli' | 'pdo' | 'methodCa
   const functions = TRACED_FUNCTIONS.filter((f) => used.has(f));
   const newByClass = new Set(Object.keys(report.mysqli.newByClass).map((c) => c.toLowerCase()));
   const classes: Array<'mysqli' | 'pdo'> = [];
-  if (newByClass.has('mysqli') || newByClass.has('mysqli_stmt') || report.mysqli.subclasses.length > 0) classes.push('mysqli');
+  // mysqli_prepare() hands out traced statements (Mysqli_Stmt), so it brings the mysqli classes along.
+  if (newByClass.has('mysqli') || newByClass.has('mysqli_stmt') || report.mysqli.subclasses.length > 0 || functions.includes('mysqli_prepare')) classes.push('mysqli');
   if (report.pdo.newInstances > 0 || report.pdo.subclasses.length > 0) classes.push('pdo');
 
   const methods = new Map<string, [string, string]>();
@@ -91,6 +92,35 @@ function guardedClasses(file: string): string {
     .map((line) => (line === '' ? '' : `        ${line}`))
     .join('\n');
   return `    if (!\\class_exists('${fqcn}', false)) {\n${indented}\n    }\n`;
+}
+
+/**
+ * mysqli_prepare() returns a traced Mysqli_Stmt (so that `$stmt->execute()`
+ * is traced too) when the mysqli classes are in the file; on failure the
+ * native call runs, for PHP's own errno, warnings and exceptions.
+ */
+function preparingWrapper(): string {
+  return `    if (!\\function_exists('Tracekit\\\\Wrap\\\\mysqli_prepare')) {
+        function mysqli_prepare(...$args)
+        {
+            $span = Db::begin('mysqli_prepare', null, $args);
+            if ($span === null) {
+                return \\mysqli_prepare(...$args);
+            }
+            $stmt = \\count($args) === 2 ? Mysqli_Stmt::attempt($args[0], $args[1]) : null;
+            if ($stmt === null) {
+                try {
+                    $stmt = \\mysqli_prepare(...$args);
+                } catch (\\Throwable $e) {
+                    Db::failed($span, $e);
+                    throw $e;
+                }
+            }
+            Db::done($span, 'mysqli_prepare', null, $args, $stmt);
+            return $stmt;
+        }
+    }
+`;
 }
 
 function wrapperFunction(name: string): string {
@@ -150,7 +180,7 @@ export function renderHooks(plan: HooksPlan, request: HooksRequest): string {
   out.push('    use Tracekit\\Hooks\\Db;\n\n');
   if (plan.classes.includes('mysqli')) out.push(guardedClasses('Mysqli.php'));
   if (plan.classes.includes('pdo')) out.push(guardedClasses('Pdo.php'));
-  for (const name of plan.functions) out.push(wrapperFunction(name));
+  for (const name of plan.functions) out.push(name === 'mysqli_prepare' && plan.classes.includes('mysqli') ? preparingWrapper() : wrapperFunction(name));
   out.push('}\n\n');
 
   out.push('namespace {\n');

@@ -126,6 +126,13 @@ echo json_encode(['native' => $results[0], 'wrapped' => $results[1], 'spans' => 
         $out[] = observe(function () use ($fn, $link) { return $fn('mysqli_query')($link, 'SELECT id, name FROM t ORDER BY id'); });
         $out[] = observe(function () use ($fn, $link) { return $fn('mysqli_query')($link, 'SELECT * FROM missing'); });
         $out[] = [mysqli_errno($link), mysqli_error($link)];
+        $out[] = observe(function () use ($fn, $link) { return $fn('mysqli_prepare')($link, 'SELECT * FROM missing_too'); });
+        $out[] = [mysqli_errno($link), mysqli_sqlstate($link)];
+        $stmt = $fn('mysqli_prepare')($link, 'SELECT name FROM t WHERE id = ?');
+        $id = 1;
+        mysqli_stmt_bind_param($stmt, 'i', $id);
+        $out[] = [$stmt->execute(), mysqli_stmt_get_result($stmt)->fetch_all(), $stmt instanceof mysqli_stmt];
+        mysqli_stmt_close($stmt);
         $out[] = observe(function () use ($fn, $link) { return $fn('mysqli_real_query')($link, 'SELECT 1'); });
         mysqli_free_result(mysqli_store_result($link));
         $out[] = observe(function () use ($fn, $link) { return $fn('mysqli_multi_query')($link, 'SELECT 1; SELECT 2'); });
@@ -137,7 +144,19 @@ echo json_encode(['native' => $results[0], 'wrapped' => $results[1], 'spans' => 
       expect(native[0].value).toEqual(['result', 2, [{ id: '1', name: 'one' }, { id: '2', name: 'two' }]]);
       expect(native[1]).toEqual({ value: ['boolean', false], warnings: [] });
       expect(native[2]).toEqual([1146, expect.stringContaining("missing' doesn't exist")]);
-      expect(r.spans.map((s) => s.attrs['tracekit.db.call'])).toEqual(['mysqli_connect', 'mysqli_query', 'mysqli_query', 'mysqli_real_query', 'mysqli_multi_query']);
+      expect(native[4]).toEqual([1146, '42S02']);
+      expect(native[5]).toEqual([true, [['one']], true]);
+      // A statement from the mysqli_prepare() wrapper is traced when executed as a method too.
+      expect(r.spans.map((s) => [s.attrs['tracekit.db.call'], s.attrs['db.query.text'] ?? null])).toEqual([
+        ['mysqli_connect', null],
+        ['mysqli_query', 'SELECT id, name FROM t ORDER BY id'],
+        ['mysqli_query', 'SELECT * FROM missing'],
+        ['mysqli_prepare', 'SELECT * FROM missing_too'],
+        ['mysqli_prepare', 'SELECT name FROM t WHERE id = ?'],
+        ['mysqli_stmt::execute', 'SELECT name FROM t WHERE id = ?'],
+        ['mysqli_real_query', 'SELECT ?'],
+        ['mysqli_multi_query', 'SELECT ?; SELECT ?'],
+      ]);
     });
 
     it('the same warnings with MYSQLI_REPORT_ERROR and the same exceptions with MYSQLI_REPORT_STRICT', () => {
