@@ -19,7 +19,9 @@ export class Daemon {
     this.name = name;
     this.logFiles = options.logFiles ?? [];
     this.stopSignal = options.stopSignal ?? 'SIGTERM';
-    this.child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    // Own process group: a Ctrl-C on the terminal reaches stage --local only,
+    // which then stops the daemons in order (php-fpm before the sidecar drains).
+    this.child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
     const keep = (chunk: Buffer): void => {
       // Bounded: only the tail is ever shown.
       this.output = (this.output + chunk.toString('utf8')).slice(-64 * 1024);

@@ -372,9 +372,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await saveState({ appUrl, prometheusUrl, sidecarUrl: `http://${sidecarTcp}` });
     const unexpectedExit = new Promise<string>((resolve) => {
       for (const d of daemons) {
-        d.child.once('exit', (code, signal) => {
-          if (stopping === null) resolve(`${d.name} (pid ${d.pid}) exited on its own (${signal ?? `code ${code}`}):\n${d.log()}`);
-        });
+        const report = (why: string): void => {
+          if (stopping === null) resolve(`${d.name} (pid ${d.pid}) exited on its own (${why}):\n${d.log()}`);
+        };
+        if (d.exited) report(`code ${d.child.exitCode ?? d.child.signalCode}`);
+        d.child.once('exit', (code, signal) => report(signal ?? `code ${code}`));
       }
     });
     return { dir, appUrl, tracesFile, prometheusUrl, sidecarUrl: `http://${sidecarTcp}`, sidecarSocket, mariadbSocket, pids, unexpectedExit, stop };

@@ -131,7 +131,8 @@ export function composeFile(o: StageOptions): Record<string, unknown> {
         volumes: ['./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro', app],
         networks: [NETWORK.name],
         depends_on: { 'php-fpm': { condition: 'service_healthy' } },
-        healthcheck: healthcheck(['CMD', 'curl', '-fsS', `http://127.0.0.1${NGINX_HEALTH_PATH}`]),
+        // bash's /dev/tcp instead of an HTTP client: bash is part of every Debian image, curl is not promised.
+        healthcheck: healthcheck(['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/80 && printf 'GET ${NGINX_HEALTH_PATH} HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '^ok' <&3`]),
       },
       'php-fpm': {
         build: { context: './php' },

@@ -364,3 +364,52 @@ describe('the stack\'s php-fpm snippets and sidecar flags pass the real parsers'
     expect(without.err()).toContain('TRACEKIT_E_SIDECAR_REMOTE_LISTEN');
   });
 });
+
+describe('container health checks that can run here', () => {
+  async function listener(handler?: (body: string) => string): Promise<{ port: number; close(): Promise<void> }> {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      res.end(handler ? handler(req.url ?? '') : '');
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    return { port: (server.address() as { port: number }).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  const runCheck = async (test: string[], port: number, from: string): Promise<number> => {
+    const { execFile } = await import('node:child_process');
+    const argv = test.slice(1).map((a) => a.replaceAll(from, `127.0.0.1:${port}`).replaceAll('/127.0.0.1/80', `/127.0.0.1/${port}`));
+    return new Promise((resolve) => execFile(argv[0]!, argv.slice(1), (error) => resolve(error ? Number((error as { code?: number }).code ?? 1) : 0)));
+  };
+
+  const bash = requireTool('bash');
+  it.skipIf(bash === null)("nginx's (bash /dev/tcp) passes on the health location's answer and fails on anything else", async () => {
+    const test = compose.services.nginx.healthcheck.test as string[];
+    expect(test[0]).toBe('CMD');
+    const good = await listener((url) => (url === '/tracekit-nginx-health' ? 'ok\n' : 'no\n'));
+    const wrong = await listener(() => 'not found\n');
+    try {
+      expect(await runCheck(test, good.port, '127.0.0.1:80')).toBe(0);
+      expect(await runCheck(test, wrong.port, '127.0.0.1:80')).not.toBe(0);
+      const closed = wrong.port;
+      await wrong.close();
+      expect(await runCheck(test, closed, '127.0.0.1:80')).not.toBe(0);
+    } finally {
+      await good.close();
+    }
+  });
+
+  const php = requireTool('php');
+  it.skipIf(php === null)("php-fpm's (php -r fsockopen) passes when port 9000 accepts and fails when nothing listens", async () => {
+    const test = (compose.services['php-fpm'].healthcheck.test as string[]).map((a) => a.replace("'127.0.0.1', 9000", "'127.0.0.1', PORT"));
+    const open = await listener();
+    try {
+      const withPort = (port: number) => ['CMD', ...test.slice(1).map((a) => a.replace('PORT', String(port)))];
+      expect(await runCheck(withPort(open.port), open.port, 'unused')).toBe(0);
+      const port = open.port;
+      await open.close();
+      expect(await runCheck(withPort(port), port, 'unused')).not.toBe(0);
+    } finally {
+      if (open.port) await open.close().catch(() => undefined);
+    }
+  });
+});

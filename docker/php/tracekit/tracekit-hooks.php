@@ -252,13 +252,7 @@ namespace Tracekit\Hooks {
                 if ($span === null) {
                     return;
                 }
-                $guarded = false;
                 try {
-                    // Reading errno of a closed link warns on PHP 7: never let that reach the application.
-                    \set_error_handler(static function () {
-                        return true;
-                    });
-                    $guarded = true;
                     list($api, $operation, $where) = self::CALLS[$call];
                     $failed = $result === false;
                     $errno = 0;
@@ -298,10 +292,6 @@ namespace Tracekit\Hooks {
                     $span->end();
                 } catch (\Throwable $e) {
                     // Tracing is optional; the query is not.
-                } finally {
-                    if ($guarded) {
-                        \restore_error_handler();
-                    }
                 }
             }
 
@@ -500,7 +490,15 @@ namespace Tracekit\Hooks {
             private static function errorOf($source): array
             {
                 if ($source instanceof \mysqli || $source instanceof \mysqli_stmt) {
-                    return [(int) $source->errno, (string) $source->error];
+                    // Reading errno of a closed link warns on PHP 7: never let that reach the application.
+                    \set_error_handler(static function () {
+                        return true;
+                    });
+                    try {
+                        return [(int) $source->errno, (string) $source->error];
+                    } finally {
+                        \restore_error_handler();
+                    }
                 }
                 if ($source instanceof \PDO || $source instanceof \PDOStatement) {
                     $info = $source->errorInfo();
