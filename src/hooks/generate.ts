@@ -162,10 +162,11 @@ export function renderHooks(plan: HooksPlan, request: HooksRequest): string {
   out.push('// Loaded by tracekit-prepend.php (TRACEKIT_HOOKS_FILE, or tracekit-hooks.php beside it) even when tracing is off,\n');
   out.push('// because code rewritten by `tracekit php rewrite` calls these wrappers; `tracekit php rewrite --revert` undoes that.\n');
   out.push('namespace {\n');
-  out.push('    // PHP 8.1 deprecates the untyped overrides of mysqli/PDO methods while linking the classes below;\n');
-  out.push('    // return types cannot be declared in PHP 7.2 syntax, so the notice is swallowed here, only here.\n');
-  out.push('    \\set_error_handler(static function ($errno) {\n');
-  out.push('        return $errno === \\E_DEPRECATED;\n');
+  out.push('    // Linking the untyped overrides of mysqli/PDO methods below draws a deprecation on PHP 8.1+ (return\n');
+  out.push('    // types cannot be written in PHP 7.2 syntax) and, should a signature differ on some 7.x, a warning:\n');
+  out.push('    // whatever this file raises while it declares itself is swallowed, and only until the end of the file.\n');
+  out.push('    \\set_error_handler(static function () {\n');
+  out.push('        return true;\n');
   out.push('    });\n');
   out.push('}\n\n');
 
