@@ -280,6 +280,10 @@ final class Db
             $text = self::cut($text, self::MAX_QUERY_BYTES);
         }
         $operation = \preg_match('/^[\s(]*([A-Za-z]+)/', $clean, $m) === 1 ? \strtoupper($m[1]) : '';
+        if (\strlen($sql) > self::MAX_SCAN_BYTES) {
+            // A huge statement (a bulk INSERT) is not kept as a cache key.
+            return [$text, $operation];
+        }
         if (\count(self::$texts) >= self::CACHE_SIZE) {
             self::$texts = [];
         }
