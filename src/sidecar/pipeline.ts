@@ -1,8 +1,10 @@
 import type { Logger } from '../logger.js';
 import type { SignalName } from '../otlp/index.js';
-import type { SidecarMetrics } from './metrics.js';
+import type { DropReason, SidecarMetrics } from './metrics.js';
 import type { Spool, SpoolEntry, SpoolSegment } from './spool.js';
 import type { ExportResult, UpstreamTransport } from './upstream/export-result.js';
+
+const DROP_LOG_INTERVAL_MILLIS = 10_000;
 
 export interface PipelineOptions {
   readonly maxQueueBytes: number;
@@ -49,6 +51,9 @@ export class Pipeline {
   private draining = false;
   private readonly abort = new AbortController();
   private idleWaiters: (() => void)[] = [];
+  /** Drops are counted always, logged once per interval as totals, so an outage does not flood the log. */
+  private droppedSinceLog = new Map<string, number>();
+  private dropLogTimer: NodeJS.Timeout | null = null;
   upstreamHealthy = true;
 
   constructor(
@@ -272,8 +277,7 @@ export class Pipeline {
       return;
     }
     if (result.status === 'failure') {
-      this.metrics.dropped(batch.signal, 'upstream_rejected', items);
-      this.log.error({ signal: batch.signal, items, reason: result.reason }, 'upstream refused a batch; dropped');
+      this.drop(batch.signal, 'upstream_rejected', items, result.reason);
       await this.forget(batch);
       return;
     }
@@ -288,9 +292,30 @@ export class Pipeline {
       this.log.warn({ signal: batch.signal, items, reason: result.reason }, 'upstream unavailable; batch kept in the spool');
       return;
     }
-    this.metrics.dropped(batch.signal, this.draining ? 'shutdown' : this.spool ? 'spool_full' : 'retry_exhausted', items);
-    this.log.error({ signal: batch.signal, items, reason: result.reason }, 'upstream unavailable and nowhere to keep the batch; dropped');
+    this.drop(batch.signal, this.draining ? 'shutdown' : this.spool ? 'spool_full' : 'retry_exhausted', items, result.reason);
     this.release(batch);
+  }
+
+  private drop(signal: SignalName, reason: DropReason, items: number, detail: string): void {
+    this.metrics.dropped(signal, reason, items);
+    const key = `${signal}/${reason}`;
+    if (!this.dropLogTimer) {
+      // The first drop is logged at once; later ones are summed into one line per interval.
+      this.log.error({ signal, reason, items, detail }, 'items dropped');
+      this.dropLogTimer = setTimeout(() => this.flushDropLog(), DROP_LOG_INTERVAL_MILLIS);
+      this.dropLogTimer.unref();
+      return;
+    }
+    this.droppedSinceLog.set(key, (this.droppedSinceLog.get(key) ?? 0) + items);
+  }
+
+  private flushDropLog(): void {
+    this.dropLogTimer = null;
+    if (this.droppedSinceLog.size === 0) return;
+    this.log.error({ dropped: Object.fromEntries(this.droppedSinceLog), intervalSeconds: DROP_LOG_INTERVAL_MILLIS / 1000 }, 'items dropped (totals by signal/reason)');
+    this.droppedSinceLog.clear();
+    this.dropLogTimer = setTimeout(() => this.flushDropLog(), DROP_LOG_INTERVAL_MILLIS);
+    this.dropLogTimer.unref();
   }
 
   private async forget(batch: Batch): Promise<void> {
@@ -335,11 +360,14 @@ export class Pipeline {
       while (this.inflight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       for (const batch of this.ready.splice(0)) {
         if (!(await this.toSpool(batch).catch(() => false))) {
-          this.metrics.dropped(batch.signal, 'shutdown', batch.items);
+          this.drop(batch.signal, 'shutdown', batch.items, 'shutdown timeout');
           this.release(batch);
         }
       }
       this.log.warn({ spoolBytes: this.spool?.bytes ?? 0 }, 'shutdown timeout reached; the rest stays in the spool');
     }
+    if (this.dropLogTimer) clearTimeout(this.dropLogTimer);
+    this.flushDropLog();
+    if (this.dropLogTimer) clearTimeout(this.dropLogTimer);
   }
 }

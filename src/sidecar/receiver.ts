@@ -118,6 +118,13 @@ async function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean
       deps.metrics.dropped(signal.name, 'signal_disabled', items);
       return exportResponse(res, signal, json, items, `signal ${signal.name} is disabled in this tracekit sidecar (--signals)`);
     }
+    // A payload that is a slice of a larger allocation (Node's 8 KiB pool for small buffers) would keep
+    // all of it alive while queued; copy it out so queue_bytes is what the queue really holds.
+    if (payload.byteLength !== payload.buffer.byteLength && payload.byteLength < 4096) {
+      const own = Buffer.allocUnsafeSlow(payload.byteLength);
+      payload.copy(own);
+      payload = own;
+    }
     if (items > 0 && (await deps.pipeline.accept(signal.name, payload, items)) === 'full') {
       throw new HttpError(503, 'queue_full', 'queue and spool are full; retry later');
     }
