@@ -116,6 +116,7 @@ describe.skipIf(php === null)('the prepend under php-cli: nothing the script can
     // The export really went to the stand-in (which never answered).
     await waitFor(() => hungReceived.join('').includes('"name":"probe.php"'));
     expect(hungReceived.join('')).toMatch(/^POST \/v1\/traces HTTP\/1\.1\r\n/);
+    expect(hungReceived.join('')).toContain('"kind":1');
   });
 
   it('with bad configuration values everywhere', () => {
@@ -158,6 +159,11 @@ describe.skipIf(php === null)('the prepend under php-cli: nothing the script can
     const r = runPhpFile(bin, check, { ini: { auto_prepend_file: path.join(dir, 'ok', 'tracekit-prepend.php') } });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual([true, 'check.php']);
+    // A cron job continues its caller's trace from the TRACEPARENT variable; its root span is INTERNAL.
+    writeFileSync(path.join(dir, 'cron.php'), `<?php $s = \\Tracekit\\Runtime\\Tracer::rootSpan(); echo json_encode([$s->traceId, $s->parentSpanId, $s->kind, $s->sampled]);`);
+    const cron = runPhpFile(bin, path.join(dir, 'cron.php'), { ini: { auto_prepend_file: path.join(dir, 'ok', 'tracekit-prepend.php') }, env: { TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    expect(cron.stderr).toBe('');
+    expect(JSON.parse(cron.stdout)).toEqual(['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', 1, true]);
     const off = runPhpFile(bin, check, { ini: { auto_prepend_file: path.join(dir, 'ok', 'tracekit-prepend.php') }, env: { TRACEKIT_CLI_SPANS: '0' } });
     expect(JSON.parse(off.stdout)).toEqual([true, null]);
     const corrupt = variant('check-corrupt', corruptSameSize);
