@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Sidecar ingest benchmark, run after `npm run build`:
 //
-//   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--quick]
+//   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--spans 1,10,100]
+//                                 [--connections 1,8,32] [--gzip-level N] [--quick]
 //
 // 1. Ingest: wrk POSTs the same OTLP/protobuf body to (a) a bare Node HTTP
 //    server that only reads the body and answers 200 and (b) the sidecar,
@@ -33,8 +34,9 @@ const outageSeconds = Number(flag('outage-seconds', quick ? 5 : 15));
 const maxQueueBytes = 32 * 1024 * 1024;
 // --gzip-level 0 measures the relay without compressing upstream (TRACEKIT_UPSTREAM_GZIP_LEVEL).
 const gzipLevel = flag('gzip-level', undefined);
-const spanCounts = quick ? [10] : [1, 10, 100];
-const concurrencies = quick ? [8] : [1, 8, 32];
+const list = (name, fallback) => (flag(name, undefined) ?? fallback).split(',').map(Number);
+const spanCounts = list('spans', quick ? '10' : '1,10,100');
+const concurrencies = list('connections', quick ? '8' : '1,8,32');
 
 const children = new Set();
 process.on('exit', () => {
