@@ -9,7 +9,7 @@
  * every assignment in its scope (`v` refs), and an unassigned top-level
  * variable by the project's globals (`g` refs). See docs/audit.md.
  */
-import { emptyFacts, UNKNOWN, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
+import { addCall, emptyFacts, UNKNOWN, type CallRec, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
 import { NameContext, lastSegment } from './names.js';
 import { NON_CLASS_TYPES } from './catalog.js';
 
@@ -107,6 +107,7 @@ export class AstFactCollector {
   private readonly names = new NameContext();
   private scope: Scope;
   private scopeCounter = 0;
+  private readonly callIndex = new Map<string, CallRec>();
   private anonymousClasses = 0;
 
   constructor(
@@ -120,6 +121,7 @@ export class AstFactCollector {
 
   collect(program: Node): FileFacts {
     this.visitList(program.children);
+    pruneScopes(this.facts);
     return this.facts;
   }
 
@@ -179,7 +181,7 @@ export class AstFactCollector {
     }
     const cls = this.classOfName(typeNode);
     if (cls === null) return null;
-    if (typeNode.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'type', line: line(typeNode) });
+    if (typeNode.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'type' });
     return { k: 'c', n: cls };
   }
 
@@ -346,7 +348,7 @@ export class AstFactCollector {
       case 'staticlookup': {
         const what = node.what as Node;
         const cls = this.classOfName(what);
-        if (cls && what.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'static', line: line(node) });
+        if (cls && what.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'static' });
         if (!cls) this.visit(what);
         if (isNode(node.offset) && node.offset.kind !== 'identifier' && node.offset.kind !== 'variable') this.visit(node.offset);
         return;
@@ -355,7 +357,7 @@ export class AstFactCollector {
         if (node.type === 'instanceof' && isNode(node.right) && node.right.kind === 'name') {
           this.visit(node.left);
           const cls = this.classOfName(node.right);
-          if (cls) this.facts.classRefs.push({ c: cls, how: 'instanceof', line: line(node) });
+          if (cls) this.facts.classRefs.push({ c: cls, how: 'instanceof' });
           return;
         }
         this.visitChildren(node);
@@ -363,7 +365,7 @@ export class AstFactCollector {
       case 'catch':
         for (const what of (node.what as Node[]) ?? []) {
           const cls = this.classOfName(what);
-          if (cls) this.facts.classRefs.push({ c: cls, how: 'catch', line: line(what) });
+          if (cls) this.facts.classRefs.push({ c: cls, how: 'catch' });
         }
         if (isNode(node.variable) && typeof node.variable.name === 'string') {
           const first = ((node.what as Node[]) ?? [])[0];
@@ -435,7 +437,7 @@ export class AstFactCollector {
       else if (type === 'const') continue;
       else {
         this.names.addClassImport(full, alias);
-        this.facts.classRefs.push({ c: full.replace(/^\\/, '').toLowerCase(), how: 'import', line: line(item) });
+        this.facts.classRefs.push({ c: full.replace(/^\\/, '').toLowerCase(), how: 'import' });
       }
     }
   }
@@ -498,14 +500,14 @@ export class AstFactCollector {
     switch (what.kind) {
       case 'name':
         if (!firstClassCallable) {
-          this.facts.calls.push({ c: this.names.functionCandidates(String(what.name), what.resolution as string), line: line(node), in: this.scope.fnKey });
+          addCall(this.facts.calls, this.callIndex, this.names.functionCandidates(String(what.name), what.resolution as string), this.scope.fnKey);
         }
         break;
       case 'propertylookup':
       case 'nullsafepropertylookup': {
         const m = identName(what.offset);
         if (m && !firstClassCallable) {
-          this.facts.methodCalls.push({ m: m.toLowerCase(), r: this.typeOf(what.what), line: line(node), in: this.scope.fnKey, static: false });
+          this.facts.methodCalls.push({ m: m.toLowerCase(), r: this.typeOf(what.what), in: this.scope.fnKey });
         }
         this.visit(what.what);
         if (!m) this.visit(what.offset);
@@ -515,9 +517,9 @@ export class AstFactCollector {
         const m = identName(what.offset);
         const target = what.what as Node;
         const cls = this.classOfName(target);
-        if (cls && target.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'static', line: line(node) });
+        if (cls && target.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'static' });
         if (m && !firstClassCallable) {
-          this.facts.methodCalls.push({ m: m.toLowerCase(), r: this.staticReceiver(target), line: line(node), in: this.scope.fnKey, static: true });
+          this.facts.methodCalls.push({ m: m.toLowerCase(), r: this.staticReceiver(target), in: this.scope.fnKey });
         }
         if (!cls) this.visit(target);
         if (!m) this.visit(what.offset);
@@ -533,15 +535,15 @@ export class AstFactCollector {
     const what = node.what as Node;
     if (what.kind === 'class') {
       const key = this.anonymousKey(what);
-      this.facts.news.push({ c: key, line: line(node), in: this.scope.fnKey });
+      this.facts.news.push({ c: key, in: this.scope.fnKey });
       this.visitList(node.arguments);
       this.visitClass(what, key);
       return;
     }
     const cls = this.classOfName(what);
     if (cls) {
-      this.facts.news.push({ c: cls, line: line(node), in: this.scope.fnKey });
-      if (what.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'new', line: line(node) });
+      this.facts.news.push({ c: cls, in: this.scope.fnKey });
+      if (what.kind === 'name') this.facts.classRefs.push({ c: cls, how: 'new' });
     } else this.visit(what);
     this.visitList(node.arguments);
   }
@@ -630,12 +632,12 @@ export class AstFactCollector {
     for (const e of extList) {
       const cls = this.names.resolveClass(String(e.name), e.resolution as string);
       if (!cls) continue;
-      this.facts.classRefs.push({ c: cls, how: 'extends', line: line(e) });
+      this.facts.classRefs.push({ c: cls, how: 'extends' });
       if (node.kind === 'class') parent ??= cls;
     }
     for (const i of (node.implements as Node[] | null) ?? []) {
       const cls = this.names.resolveClass(String(i.name), i.resolution as string);
-      if (cls) this.facts.classRefs.push({ c: cls, how: 'implements', line: line(i) });
+      if (cls) this.facts.classRefs.push({ c: cls, how: 'implements' });
     }
     const decl: ClassDecl = { key, name: display, line: line(node), parent, props: {}, typed: true };
     this.facts.classes.push(decl);
@@ -681,4 +683,46 @@ export class AstFactCollector {
 
 export function collectAstFacts(program: unknown, text: string, path: string, bytes: number): FileFacts {
   return new AstFactCollector(path, bytes, text).collect(program as Node);
+}
+
+/**
+ * Keeps only the local variables some receiver, return or property type can
+ * reach, and drops unknown bindings: facts cross a thread boundary, and
+ * measured here every variable of every function doubled their size.
+ */
+function pruneScopes(facts: FileFacts): void {
+  const kept: Record<string, Record<string, TypeRef[]>> = {};
+  const pending: TypeRef[] = [];
+  for (const call of facts.methodCalls) pending.push(call.r);
+  for (const fn of facts.functions) pending.push(...fn.ret);
+  for (const cls of facts.classes) for (const types of Object.values(cls.props)) pending.push(...types);
+  for (const [name, types] of Object.entries(facts.globals)) {
+    const known = types.filter((t) => t.k !== 'x');
+    if (known.length > 0) facts.globals[name] = known;
+    else delete facts.globals[name];
+    pending.push(...known);
+  }
+  while (pending.length > 0) {
+    const type = pending.pop()!;
+    switch (type.k) {
+      case 'v': {
+        const scope = (kept[type.s] ??= {});
+        if (scope[type.n]) break;
+        const bindings = (facts.scopes[type.s]?.[type.n] ?? []).filter((t) => t.k !== 'x');
+        scope[type.n] = bindings;
+        pending.push(...bindings);
+        break;
+      }
+      case 'm':
+      case 'p':
+        pending.push(type.r);
+        break;
+      case 'u':
+        pending.push(...type.a);
+        break;
+      default:
+        break;
+    }
+  }
+  facts.scopes = kept;
 }

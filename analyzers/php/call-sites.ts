@@ -28,6 +28,8 @@ export interface NameSite {
   aliased: boolean;
   /** Index into `scopes` of the innermost named function or method around it, or -1. */
   scope: number;
+  /** For `extends`: the methods the class declares, lower case. */
+  methods?: string[];
 }
 
 export interface FunctionScope {
@@ -154,7 +156,11 @@ export function findNameSites(source: string, filename: string): FileNameSites {
       case 'interface':
       case 'enum': {
         const name = identifierName(node.name);
-        if (node.kind === 'class' && isNode(node.extends) && node.extends.kind === 'name') addSite('extends', node.extends, ctx);
+        if (node.kind === 'class' && isNode(node.extends) && node.extends.kind === 'name') {
+          addSite('extends', node.extends, ctx);
+          const body = Array.isArray(node.body) ? (node.body as unknown[]) : [];
+          sites[sites.length - 1]!.methods = body.filter((m): m is Node => isNode(m) && m.kind === 'method').map((m) => identifierName(m.name).toLowerCase());
+        }
         const qualified = name === '' ? null : ctx.namespace === '' ? name : `${ctx.namespace}\\${name}`;
         walk(node.body, { ...ctx, className: qualified });
         return;

@@ -38,25 +38,38 @@ export type TypeRef =
 
 export const UNKNOWN: TypeRef = { k: 'x' };
 
-/** A call of a named function. `in` is the key of the enclosing function or method, null at top level. */
+/**
+ * Calls of a named function: `n` identical calls (same candidates, same
+ * enclosing function or method `in`, null at top level). Aggregated because
+ * calls are most of a file's facts.
+ */
 export interface CallRec {
   c: string[];
-  line: number;
   in: string | null;
+  n: number;
+}
+
+/** Adds one call to `calls`, merging it with an identical one (`index` is per file). */
+export function addCall(calls: CallRec[], index: Map<string, CallRec>, candidates: string[], within: string | null): void {
+  const key = `${within ?? ''}\u0000${candidates.join('\u0000')}`;
+  const existing = index.get(key);
+  if (existing) existing.n += 1;
+  else {
+    const rec: CallRec = { c: candidates, in: within, n: 1 };
+    index.set(key, rec);
+    calls.push(rec);
+  }
 }
 
 /** A call of a named method (`->m()`, `?->m()`, `X::m()`). */
 export interface MethodCallRec {
   m: string;
   r: TypeRef;
-  line: number;
   in: string | null;
-  static: boolean;
 }
 
 export interface NewRec {
   c: string;
-  line: number;
   in: string | null;
 }
 
@@ -64,7 +77,6 @@ export interface NewRec {
 export interface ClassRefRec {
   c: string;
   how: 'extends' | 'implements' | 'static' | 'instanceof' | 'type' | 'catch' | 'import' | 'new';
-  line: number;
 }
 
 export interface FunctionDecl {

@@ -53,10 +53,10 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
   const perFileIndex = new Map<string, PerFile>();
   let constantRefs = 0;
 
-  const noteDirect = (key: string | null, api: Api): void => {
+  const noteDirect = (key: string | null, api: Api, n = 1): void => {
     if (key === null) return;
     const entry = direct.get(key) ?? { count: 0, apis: new Set<Api>() };
-    entry.count += 1;
+    entry.count += n;
     entry.apis.add(api);
     direct.set(key, entry);
   };
@@ -84,17 +84,18 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
     for (const call of file.calls) {
       const target = model.resolveFunction(call.c);
       if (target.kind === 'mysqli') {
-        row.mysqliCallSites += 1;
-        mysqliByFunction.add(target.name);
-        sites.push({ file: file.path, api: 'mysqli', kind: 'procedural', proceduralObject: false, inFunction: call.in !== null });
-        noteDirect(call.in, 'mysqli');
+        row.mysqliCallSites += call.n;
+        mysqliByFunction.add(target.name, call.n);
+        const site: DbSite = { file: file.path, api: 'mysqli', kind: 'procedural', proceduralObject: false, inFunction: call.in !== null };
+        for (let i = 0; i < call.n; i++) sites.push(site);
+        noteDirect(call.in, 'mysqli', call.n);
       } else if (target.kind === 'legacy') {
-        row.legacyMysqlCallSites += 1;
-        legacyByFunction.add(target.name);
+        row.legacyMysqlCallSites += call.n;
+        legacyByFunction.add(target.name, call.n);
       } else if (target.kind === 'other') {
-        row.otherCallSites += 1;
-        otherByApi[target.api] += 1;
-        otherByFunction.add(target.name);
+        row.otherCallSites += call.n;
+        otherByApi[target.api] += call.n;
+        otherByFunction.add(target.name, call.n);
       }
     }
 
@@ -249,18 +250,18 @@ function findEntryPoints(
     list.push(key);
     methodsByName.set(name, list);
   }
-  const count = (target: string, from: string | null, file: string): void => {
+  const count = (target: string, from: string | null, file: string, n = 1): void => {
     const entry = callers.get(target);
     if (!entry || from === target) return;
-    entry.callSites += 1;
+    entry.callSites += n;
     entry.files.add(file);
     const row = perFileIndex.get(file);
-    if (row) row.entryPointCalls += 1;
+    if (row) row.entryPointCalls += n;
   };
   for (const file of files) {
     for (const call of file.calls) {
       const target = model.resolveFunction(call.c);
-      if (target.kind === 'user') count(target.key, call.in, file.path);
+      if (target.kind === 'user') count(target.key, call.in, file.path, call.n);
     }
     for (const call of file.methodCalls) {
       const named = methodsByName.get(call.m);

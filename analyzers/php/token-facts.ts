@@ -6,7 +6,7 @@
  * docs/audit.md: receivers are typed only for `$this` and top-level globals,
  * and no assignment is tracked.
  */
-import { emptyFacts, UNKNOWN, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
+import { addCall, emptyFacts, UNKNOWN, type CallRec, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
 import { NameContext } from './names.js';
 import { tokenId, type TokenStream } from './scanner.js';
 
@@ -95,6 +95,7 @@ const T_GOTO = tokenId('T_GOTO');
 export function factsFromTokens(tokens: TokenStream, path: string, bytes: number, analysis: 'tokens' | 'scan'): FileFacts {
   const { kinds, texts, lines } = tokens;
   const facts = emptyFacts(path, analysis, bytes);
+  const callIndex = new Map<string, CallRec>();
   const later: TypeRef[] = analysis === 'scan' ? [{ k: 's', f: path }] : [];
   const names = new NameContext();
   const isName = (k: number | string | undefined): boolean =>
@@ -173,7 +174,7 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
         if (type === 'function') names.addFunctionImport(full, alias);
         else if (type === 'class') {
           names.addClassImport(full, alias);
-          facts.classRefs.push({ c: full.replace(/^\\/, '').toLowerCase(), how: 'import', line: lines[i]! });
+          facts.classRefs.push({ c: full.replace(/^\\/, '').toLowerCase(), how: 'import' });
         }
         if (kinds[j] !== ',') break;
         j++;
@@ -187,7 +188,7 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
       let j = i + 2;
       if (kinds[j] === T_EXTENDS && isName(kinds[j + 1])) {
         parent = names.resolveClass(texts[j + 1]!, resolution(kinds[j + 1]));
-        if (parent) facts.classRefs.push({ c: parent, how: 'extends', line: lines[j]! });
+        if (parent) facts.classRefs.push({ c: parent, how: 'extends' });
         if (k !== T_CLASS) parent = null;
         j += 2;
       }
@@ -218,8 +219,8 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
       if (isName(next) || next === T_STATIC) {
         const cls = next === T_STATIC ? currentClass()?.key ?? null : classOf(i + 1);
         if (cls) {
-          facts.news.push({ c: cls, line: lines[i]!, in: currentFunction() });
-          facts.classRefs.push({ c: cls, how: 'new', line: lines[i]! });
+          facts.news.push({ c: cls, in: currentFunction() });
+          facts.classRefs.push({ c: cls, how: 'new' });
         }
         i += 1;
       }
@@ -227,7 +228,7 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
     }
     if (k === T_INSTANCEOF && isName(kinds[i + 1])) {
       const cls = classOf(i + 1);
-      if (cls) facts.classRefs.push({ c: cls, how: 'instanceof', line: lines[i]! });
+      if (cls) facts.classRefs.push({ c: cls, how: 'instanceof' });
       i += 1;
       continue;
     }
@@ -235,7 +236,7 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
       let j = i + 2;
       while (j < n && isName(kinds[j])) {
         const cls = classOf(j);
-        if (cls) facts.classRefs.push({ c: cls, how: 'catch', line: lines[j]! });
+        if (cls) facts.classRefs.push({ c: cls, how: 'catch' });
         j++;
         if (kinds[j] !== '|') break;
         j++;
@@ -256,7 +257,7 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
             if (cls) receiver = { k: 'c', n: cls.key };
           } else if (stack.length === 0) receiver = { k: 'g', n: variable };
         }
-        facts.methodCalls.push({ m: texts[i]!.toLowerCase(), r: receiver, line: lines[i]!, in: currentFunction(), static: false });
+        facts.methodCalls.push({ m: texts[i]!.toLowerCase(), r: receiver, in: currentFunction() });
       }
       continue;
     }
@@ -264,15 +265,15 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
     const next = kinds[i + 1];
     if (next === '(') {
       if (kinds[i + 2] === T_ELLIPSIS && kinds[i + 3] === ')') continue;
-      facts.calls.push({ c: names.functionCandidates(texts[i]!, resolution(k)), line: lines[i]!, in: currentFunction() });
+      addCall(facts.calls, callIndex, names.functionCandidates(texts[i]!, resolution(k)), currentFunction());
       continue;
     }
     if (next === T_DOUBLE_COLON) {
       const cls = classOf(i);
       if (cls) {
-        facts.classRefs.push({ c: cls, how: 'static', line: lines[i]! });
+        facts.classRefs.push({ c: cls, how: 'static' });
         if (isName(kinds[i + 2]) && kinds[i + 3] === '(') {
-          facts.methodCalls.push({ m: texts[i + 2]!.toLowerCase(), r: { k: 'c', n: cls }, line: lines[i]!, in: currentFunction(), static: true });
+          facts.methodCalls.push({ m: texts[i + 2]!.toLowerCase(), r: { k: 'c', n: cls }, in: currentFunction() });
         }
       }
       i += 2;
@@ -280,7 +281,7 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
     }
     if (next === T_VARIABLE || (next === '&' && kinds[i + 2] === T_VARIABLE)) {
       const cls = classOf(i);
-      if (cls) facts.classRefs.push({ c: cls, how: 'type', line: lines[i]! });
+      if (cls) facts.classRefs.push({ c: cls, how: 'type' });
       continue;
     }
     const short = texts[i]!.slice(texts[i]!.lastIndexOf('\\') + 1);
