@@ -109,6 +109,9 @@ function phpAppEnv(o: StageOptions): string {
   ].join('\n');
 }
 
+/** Where the app-rewrite service sees the original app (read-only). */
+export const APP_SOURCE = '/opt/app-source';
+
 const healthcheck = (test: string[], startPeriod = '10s'): Record<string, unknown> => ({ test, interval: '10s', timeout: '5s', retries: 12, start_period: startPeriod });
 
 /** The compose file as an object; key order is the order written. */
@@ -117,7 +120,14 @@ export function composeFile(o: StageOptions): Record<string, unknown> {
     const r = path.relative(o.outDir, target).split(path.sep).join('/');
     return r.startsWith('.') ? r : `./${r}`;
   };
-  const app = `${rel(o.appDir)}:${PATHS.appRoot}:ro`;
+  // Without the extension, the hooks' wrappers need rewritten call sites: a
+  // one-shot service rewrites a copy of the app into a volume, which nginx
+  // and php-fpm serve. The app directory itself is only ever mounted read-only.
+  const rewrite = !o.withExtension;
+  const app = rewrite ? `app-traced:${PATHS.appRoot}:ro` : `${rel(o.appDir)}:${PATHS.appRoot}:ro`;
+  const appReady = rewrite ? { 'app-rewrite': { condition: 'service_completed_successfully' } } : {};
+  const sidecarBuild = { context: rel(o.packageRoot), dockerfile: path.relative(o.packageRoot, path.join(o.outDir, 'sidecar', 'Dockerfile')).split(path.sep).join('/') };
+  const sidecarImage = `tracekit-sidecar:${VERSION}`;
   const sqlDir = `${rel(path.dirname(o.sqlFiles[0]!))}:/docker-entrypoint-initdb.d:ro`;
   const cfg = PATHS.configDir;
   const monitoring = 'service:otelcol';
@@ -130,7 +140,7 @@ export function composeFile(o: StageOptions): Record<string, unknown> {
         ports: [`127.0.0.1:${PUBLISHED.app}:80`],
         volumes: ['./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro', app],
         networks: [NETWORK.name],
-        depends_on: { 'php-fpm': { condition: 'service_healthy' } },
+        depends_on: { ...appReady, 'php-fpm': { condition: 'service_healthy' } },
         // bash's /dev/tcp instead of an HTTP client: bash is part of every Debian image, curl is not promised.
         healthcheck: healthcheck(['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/80 && printf 'GET ${NGINX_HEALTH_PATH} HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '^ok' <&3`]),
       },
@@ -146,9 +156,25 @@ export function composeFile(o: StageOptions): Record<string, unknown> {
           `tracekit-socket:${PATHS.socketDir}`,
         ],
         networks: [NETWORK.name],
-        depends_on: { mariadb: { condition: 'service_healthy' }, sidecar: { condition: 'service_healthy' } },
+        depends_on: { ...appReady, mariadb: { condition: 'service_healthy' }, sidecar: { condition: 'service_healthy' } },
         healthcheck: healthcheck(['CMD', 'php', '-r', "exit(@fsockopen('127.0.0.1', 9000) ? 0 : 1);"]),
       },
+      ...(rewrite
+        ? {
+            'app-rewrite': {
+              build: sidecarBuild,
+              image: sidecarImage,
+              // Root: it fills a fresh named volume, which belongs to root.
+              user: '0:0',
+              network_mode: 'none',
+              entrypoint: ['sh', '-c'],
+              command: [
+                `find ${PATHS.appRoot} -mindepth 1 -delete && cp -a ${APP_SOURCE}/. ${PATHS.appRoot}/ && node /opt/tracekit/bin/tracekit.js php rewrite ${PATHS.appRoot} --write`,
+              ],
+              volumes: [`${rel(o.appDir)}:${APP_SOURCE}:ro`, `app-traced:${PATHS.appRoot}`],
+            },
+          }
+        : {}),
       mariadb: {
         image: IMAGES.mariadb,
         environment: { MARIADB_DATABASE: DATABASE.name, MARIADB_USER: DATABASE.user, MARIADB_PASSWORD: DATABASE.password, MARIADB_RANDOM_ROOT_PASSWORD: '1' },
@@ -157,8 +183,8 @@ export function composeFile(o: StageOptions): Record<string, unknown> {
         healthcheck: healthcheck(['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized'], '60s'),
       },
       sidecar: {
-        build: { context: rel(o.packageRoot), dockerfile: path.relative(o.packageRoot, path.join(o.outDir, 'sidecar', 'Dockerfile')).split(path.sep).join('/') },
-        image: `tracekit-sidecar:${VERSION}`,
+        build: sidecarBuild,
+        image: sidecarImage,
         command: sidecarArgs(),
         volumes: [`tracekit-socket:${PATHS.socketDir}`, `sidecar-spool:${PATHS.spoolDir}`],
         networks: { [NETWORK.name]: { ipv4_address: ADDRESSES.sidecar } },
@@ -216,7 +242,7 @@ export function composeFile(o: StageOptions): Record<string, unknown> {
         healthcheck: healthcheck(['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:3000/api/health'], '30s'),
       },
     },
-    volumes: { 'mariadb-data': {}, 'tracekit-socket': {}, 'sidecar-spool': {}, 'tempo-data': {}, 'prometheus-data': {}, 'grafana-data': {} },
+    volumes: { ...(rewrite ? { 'app-traced': {} } : {}), 'mariadb-data': {}, 'tracekit-socket': {}, 'sidecar-spool': {}, 'tempo-data': {}, 'prometheus-data': {}, 'grafana-data': {} },
     networks: { [NETWORK.name]: { ipam: { config: [{ subnet: NETWORK.subnet }] } } },
   };
 }
@@ -260,7 +286,7 @@ function readme(o: StageOptions, paths: readonly string[]): string {
     `- php-fpm loads \`tracekit-prepend.php\` (written by \`tracekit php init\`, in \`php/tracekit/\`) and sends each request's spans over the unix socket \`${PATHS.socket}\` (the \`tracekit-socket\` volume) to the sidecar.`,
     `- The sidecar (${ADDRESSES.sidecar}:${SIDECAR_PORT}, also serving /metrics) forwards to the collector at ${ADDRESSES.collector}:${PORTS.otlpHttp}, spooling to the \`sidecar-spool\` volume while it is down.`,
     `- Tempo, Prometheus and Grafana run in the collector's network namespace (\`network_mode: service:otelcol\`), so the seam's loopback addresses (Tempo's OTLP on 127.0.0.1:${PORTS.tempoOtlp}, the Prometheus exporter on 127.0.0.1:${PORTS.exporter}) are used exactly as \`tracekit collector\` writes them.`,
-    `- DB spans: \`php/tracekit/${DEFAULT_HOOKS_FILE}\` (what \`tracekit php hooks --mode auto\` writes for this app) is loaded by the prepend. ${o.withExtension ? 'The opentelemetry extension is built into the php-fpm image, so its hooks fire on every mysqli/PDO call without touching the app.' : 'Without the opentelemetry extension (`--with-extension`), its pure-PHP wrappers only see call sites rewritten by `tracekit php rewrite APP --write`: run that on the copy of the app this stack mounts (the stack never changes the app). Until then, traces have root spans only.'}`,
+    `- DB spans: \`php/tracekit/${DEFAULT_HOOKS_FILE}\` (what \`tracekit php hooks --mode auto\` writes for this app) is loaded by the prepend. ${o.withExtension ? 'The opentelemetry extension is built into the php-fpm image, so its hooks fire on every mysqli/PDO call without touching the app.' : 'Without the opentelemetry extension (`--with-extension`) its pure-PHP wrappers only see call sites rewritten by `tracekit php rewrite`: the one-shot `app-rewrite` service copies the app (mounted read-only, never changed) into the `app-traced` volume and rewrites the copy, which nginx and php-fpm serve.'}`,
     '- The collector image has no shell, so it has no healthcheck of its own: the prometheus service\'s healthcheck also probes the collector\'s health_check extension.',
     '- Tempo runs as root because its data volume is mounted at the seam\'s `/var/lib/tempo`, which the image\'s user does not own.',
     '',

@@ -19,7 +19,7 @@ const dockerDir = path.join(repoRoot, 'docker');
 const tmp = mkdtempSync(path.join(tmpdir(), 'tk-stage-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const SERVICES = ['nginx', 'php-fpm', 'mariadb', 'sidecar', 'otelcol', 'tempo', 'prometheus', 'grafana'];
+const SERVICES = ['nginx', 'php-fpm', 'app-rewrite', 'mariadb', 'sidecar', 'otelcol', 'tempo', 'prometheus', 'grafana'];
 
 function listFiles(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
@@ -53,8 +53,9 @@ describe('docker/ in the repository', () => {
     for (const [name, svc] of Object.entries<any>(compose.services)) {
       if (svc.image !== undefined) expect(svc.image, name).toMatch(/:[^:]+$/);
       expect(String(svc.image), name).not.toMatch(/:latest$/);
-      // the collector image has no shell: prometheus's healthcheck probes it (checked below)
-      if (name !== 'otelcol') expect(svc.healthcheck?.test, name).toBeDefined();
+      // the collector image has no shell: prometheus's healthcheck probes it (checked below);
+      // app-rewrite is a one-shot job that the app's services wait for to complete
+      if (name !== 'otelcol' && name !== 'app-rewrite') expect(svc.healthcheck?.test, name).toBeDefined();
     }
     expect(compose.services.prometheus.healthcheck.test[1]).toContain(`127.0.0.1:${PORTS.healthCheck}/`);
     for (const image of Object.values(IMAGES).flatMap((i) => (typeof i === 'string' ? [i] : Object.values(i)))) expect(image).not.toMatch(/latest/);
@@ -186,7 +187,11 @@ describe('ports and addresses agree across the compose file and the generated co
     expect(mountTarget('tempo', 'tempo-data')).toBe(path.posix.dirname(tempo.storage.trace.wal.path));
     // nginx passes PHP to the php-fpm service on the port the official image listens on
     expect(read('nginx/default.conf')).toContain('fastcgi_pass php-fpm:9000;');
-    expect(mountTarget('nginx', '../examples/legacy-app')).toBe(PATHS.appRoot);
+    expect(mountTarget('nginx', 'app-traced')).toBe(PATHS.appRoot);
+    expect(mountTarget('php-fpm', 'app-traced')).toBe(PATHS.appRoot);
+    expect(mountTarget('app-rewrite', 'app-traced')).toBe(PATHS.appRoot);
+    expect(mountTarget('app-rewrite', '../examples/legacy-app')).toBe('/opt/app-source');
+    for (const svc of ['nginx', 'php-fpm']) expect(compose.services[svc].depends_on['app-rewrite']).toEqual({ condition: 'service_completed_successfully' });
     expect(read('nginx/default.conf')).toContain(`root ${PATHS.appRoot};`);
   });
 });
@@ -250,6 +255,9 @@ describe('stage options', () => {
     expect(dockerfile(await plan('8.2', false))).toContain('docker-php-ext-install mysqli pdo_mysql');
     const compose83 = parseYaml((await plan('8.3', true)).find((f) => f.path === 'docker-compose.yml')!.content);
     expect(compose83.services['php-fpm'].image).toBe('tracekit-stage-php:8.3-otel');
+    // with the extension the hooks fire without rewriting: the app is served as it is
+    expect(compose83.services['app-rewrite']).toBeUndefined();
+    expect(compose83.services.nginx.volumes).toContain('../../examples/legacy-app:/var/www/app:ro'.replace('../../', `${path.relative(path.join(tmp, 'x'), repoRoot)}/`));
   });
 
   it('writes the stack with --out and the README says how to run it and what was not run', async () => {
@@ -412,4 +420,34 @@ describe('container health checks that can run here', () => {
       if (open.port) await open.close().catch(() => undefined);
     }
   });
+});
+
+describe('the app-rewrite service, run here', () => {
+  it('copies the app into the served directory and rewrites the copy; the source stays untouched; a second run gives the same tree', async () => {
+    const svc = compose.services['app-rewrite'];
+    expect(svc.entrypoint).toEqual(['sh', '-c']);
+    const source = path.join(tmp, 'rw-source');
+    const served = path.join(tmp, 'rw-served');
+    cpSync(path.join(repoRoot, 'examples/legacy-app'), source, { recursive: true });
+    mkdirSync(served);
+    writeFileSync(path.join(served, 'stale.php'), '<?php // from an older copy\n');
+    const script = (svc.command[0] as string)
+      .replaceAll('/opt/app-source', source)
+      .replaceAll(PATHS.appRoot, served)
+      .replace('node /opt/tracekit/bin/tracekit.js', `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'bin', 'tracekit.js'))}`);
+    const { execFile } = await import('node:child_process');
+    const sh = (): Promise<{ code: number; out: string }> =>
+      new Promise((resolve) => execFile('sh', ['-c', script], { encoding: 'utf8' }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, out: `${stdout}${stderr}` })));
+    const first = await sh();
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/^rewrote \d+ names in \d+ files/m);
+    expect(existsSync(path.join(served, 'stale.php'))).toBe(false);
+    expect(readFileSync(path.join(served, 'inc/db.php'), 'utf8')).toContain('\\Tracekit\\Wrap\\mysqli_query(');
+    expect(readFileSync(path.join(source, 'inc/db.php'), 'utf8')).not.toContain('Tracekit');
+    expect(listFiles(served).sort()).toEqual(listFiles(source).sort());
+    const once = listFiles(served).map((f) => readFileSync(path.join(served, f), 'utf8'));
+    const second = await sh();
+    expect(second.code, second.out).toBe(0);
+    expect(listFiles(served).map((f) => readFileSync(path.join(served, f), 'utf8'))).toEqual(once);
+  }, 60_000);
 });

@@ -8,10 +8,11 @@
 // Loaded by tracekit-prepend.php (TRACEKIT_HOOKS_FILE, or tracekit-hooks.php beside it) even when tracing is off,
 // because code rewritten by `tracekit php rewrite` calls these wrappers; `tracekit php rewrite --revert` undoes that.
 namespace {
-    // PHP 8.1 deprecates the untyped overrides of mysqli/PDO methods while linking the classes below;
-    // return types cannot be declared in PHP 7.2 syntax, so the notice is swallowed here, only here.
-    \set_error_handler(static function ($errno) {
-        return $errno === \E_DEPRECATED;
+    // Linking the untyped overrides of mysqli/PDO methods below draws a deprecation on PHP 8.1+ (return
+    // types cannot be written in PHP 7.2 syntax) and, should a signature differ on some 7.x, a warning:
+    // whatever this file raises while it declares itself is swallowed, and only until the end of the file.
+    \set_error_handler(static function () {
+        return true;
     });
 }
 
@@ -348,6 +349,10 @@ namespace Tracekit\Hooks {
                     $text = self::cut($text, self::MAX_QUERY_BYTES);
                 }
                 $operation = \preg_match('/^[\s(]*([A-Za-z]+)/', $clean, $m) === 1 ? \strtoupper($m[1]) : '';
+                if (\strlen($sql) > self::MAX_SCAN_BYTES) {
+                    // A huge statement (a bulk INSERT) is not kept as a cache key.
+                    return [$text, $operation];
+                }
                 if (\count(self::$texts) >= self::CACHE_SIZE) {
                     self::$texts = [];
                 }
@@ -740,13 +745,7 @@ namespace Tracekit\Wrap {
                 return $result;
             }
 
-            /**
-             * Returns a Mysqli_Stmt so that its execute() is traced. When preparing
-             * fails, the failed statement is dropped and the native prepare runs
-             * again: a failed statement's destructor clears the link's errno, and only
-             * the native call leaves errno, warnings and exceptions exactly as PHP
-             * would (PREPARE has no side effects, so the retry is harmless).
-             */
+            /** Returns a Mysqli_Stmt so that its execute() is traced (see Mysqli_Stmt::attempt()). */
             public function prepare($query)
             {
                 $args = \func_get_args();
@@ -754,23 +753,7 @@ namespace Tracekit\Wrap {
                 if ($span === null) {
                     return parent::prepare(...$args);
                 }
-                $stmt = null;
-                if (\count($args) === 1 && \is_string($query)) {
-                    \set_error_handler(static function () {
-                        return true;
-                    });
-                    try {
-                        $candidate = new Mysqli_Stmt($this);
-                        if (\mysqli_stmt_prepare($candidate, $query)) {
-                            $stmt = $candidate;
-                        }
-                    } catch (\Throwable $e) {
-                        $stmt = null;
-                    } finally {
-                        $candidate = null;
-                        \restore_error_handler();
-                    }
-                }
+                $stmt = \count($args) === 1 ? Mysqli_Stmt::attempt($this, $query) : null;
                 if ($stmt === null) {
                     try {
                         $stmt = parent::prepare(...$args);
@@ -854,6 +837,40 @@ namespace Tracekit\Wrap {
          */
         class Mysqli_Stmt extends \mysqli_stmt
         {
+            /**
+             * Prepares $query on $link as a Mysqli_Stmt, silently; null when that
+             * fails. The caller then runs the native prepare: a failed statement's
+             * destructor clears the link's errno, and only the native call leaves
+             * errno, warnings and exceptions exactly as PHP would (PREPARE has no
+             * side effects, so trying twice on failure is harmless).
+             *
+             * @param mixed $link
+             * @param mixed $query
+             * @return Mysqli_Stmt|null
+             */
+            public static function attempt($link, $query)
+            {
+                if (!$link instanceof \mysqli || !\is_string($query)) {
+                    return null;
+                }
+                $stmt = null;
+                \set_error_handler(static function () {
+                    return true;
+                });
+                try {
+                    $candidate = new Mysqli_Stmt($link);
+                    if (\mysqli_stmt_prepare($candidate, $query)) {
+                        $stmt = $candidate;
+                    }
+                } catch (\Throwable $e) {
+                    $stmt = null;
+                } finally {
+                    $candidate = null;
+                    \restore_error_handler();
+                }
+                return $stmt;
+            }
+
             public function __construct($mysql, $query = null)
             {
                 $args = \func_get_args();
@@ -1124,14 +1141,17 @@ namespace Tracekit\Wrap {
             if ($span === null) {
                 return \mysqli_prepare(...$args);
             }
-            try {
-                $result = \mysqli_prepare(...$args);
-            } catch (\Throwable $e) {
-                Db::failed($span, $e);
-                throw $e;
+            $stmt = \count($args) === 2 ? Mysqli_Stmt::attempt($args[0], $args[1]) : null;
+            if ($stmt === null) {
+                try {
+                    $stmt = \mysqli_prepare(...$args);
+                } catch (\Throwable $e) {
+                    Db::failed($span, $e);
+                    throw $e;
+                }
             }
-            Db::done($span, 'mysqli_prepare', null, $args, $result);
-            return $result;
+            Db::done($span, 'mysqli_prepare', null, $args, $stmt);
+            return $stmt;
         }
     }
     if (!\function_exists('Tracekit\\Wrap\\mysqli_stmt_execute')) {
