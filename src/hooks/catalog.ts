@@ -44,3 +44,14 @@ export const FAMILY_CLASSES: Readonly<Record<'mysqli' | 'pdo', readonly string[]
   mysqli: ['mysqli', 'mysqli_stmt'],
   pdo: ['PDO', 'PDOStatement'],
 };
+
+/**
+ * Methods the Tracekit\Wrap classes override (lower case). A user class that
+ * extends mysqli/PDO and declares one of these must match the wrapper's
+ * untyped signature, so the rewrite leaves its `extends` alone.
+ */
+export const OVERRIDDEN_METHODS: Readonly<Record<string, readonly string[]>> = {
+  mysqli: ['real_connect', 'query', 'real_query', 'multi_query', 'prepare', 'stmt_init', 'begin_transaction', 'commit', 'rollback'],
+  mysqli_stmt: ['prepare', 'execute'],
+  pdo: ['query', 'exec', 'prepare', 'begintransaction', 'commit', 'rollback'],
+};

@@ -6,7 +6,7 @@ import { findNameSites, type FileNameSites, type NameSite } from '../../analyzer
 import { discoverFiles } from '../../analyzers/php/discover.js';
 import type { CommandContext } from '../cli.js';
 import { TracekitError } from '../errors.js';
-import { TRACED_FUNCTIONS, WRAPPED_CLASSES } from '../hooks/catalog.js';
+import { OVERRIDDEN_METHODS, TRACED_FUNCTIONS, WRAPPED_CLASSES } from '../hooks/catalog.js';
 
 /**
  * `tracekit php rewrite`: points mysqli/PDO call sites at the traced
@@ -122,6 +122,13 @@ export async function planRewrite(request: RewriteRequest): Promise<RewritePlan>
       if (site.aliased || lastSegment(site.text) !== lastSegment(site.target)) {
         plan.skipped.push({ path: file.relPath, line: site.line, text: site.text, reason: `reaches ${site.target} through a use alias; rewrite it by hand` });
         continue;
+      }
+      if (site.kind === 'extends') {
+        const clash = (site.methods ?? []).filter((m) => (OVERRIDDEN_METHODS[site.target] ?? []).includes(m));
+        if (clash.length > 0) {
+          plan.skipped.push({ path: file.relPath, line: site.line, text: site.text, reason: `the class overrides ${clash.join(', ')}(), which would have to match the traced parent's untyped signature; left as it is` });
+          continue;
+        }
       }
       if (site.kind === 'call' && !request.all) {
         const inEntryPoint = scope !== null && (entryPoints.has(`${file.relPath}:${scope.line}`) || entryPoints.has(`${file.relPath}:${scope.nameLine}`));

@@ -75,6 +75,8 @@ describe('tracekit php rewrite on fixture trees', () => {
     expect(r.stdout).toContain('db.php:10 MYSQLI_QUERY -> \\Tracekit\\Wrap\\MYSQLI_QUERY (db_run)');
     expect(r.stdout).toContain('lib/Legacy.php:17 \\mysqli_query -> \\tracekit\\wrap\\mysqli_query (Shop\\Legacy\\Connection::counts)');
     expect(r.stderr).toContain('skipped lib/Legacy.php:20 run_query: reaches mysqli_query through a use alias');
+    // A subclass overriding a traced method keeps its parent: a typed override of an untyped parent would not compile.
+    expect(r.stderr).toContain('skipped lib/Legacy.php:25 \\PDO: the class overrides prepare()');
     expectSameTree(app, path.join(fixtures, 'expected-all'));
     if (php !== null) {
       for (const file of ['db.php', 'lib/Legacy.php']) {
