@@ -58,14 +58,7 @@ export interface AnalyzeSettings {
 
 const BINARY_PROBE_BYTES = 8192;
 
-/**
- * One regex for the demand words, each tagged with what it names:
- * `f:name` a function call or definition (`name(`), `m:name` a method call
- * (`->name(`, `::name(`), `c:name` a class name (whole identifier), `g:name`
- * an assignment to the global `$name` (or `$GLOBALS['name']`).
- * Case-insensitive, like PHP names (globals are matched the same way: a
- * superset is harmless, it only parses one more file).
- */
+/** Reads one file and returns its facts (or why it was skipped). Never throws for a bad file. */
 export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings): FileOutcome {
   let bytes: Buffer;
   let size: number;

@@ -1,8 +1,8 @@
 /**
- * The engine behind `tracekit audit`: discover → pass 1 (read, prefilter,
- * parse evidence files, on worker threads) → merge → demand parsing of the
- * files that name an entry point, a DB subclass or a class/function a
- * receiver needs → summary. How each rule counts is in docs/audit.md.
+ * The engine behind `tracekit audit`: discover → pass 1 on worker threads
+ * (read, prefilter, parse files with DB method calls, scan the rest) → merge
+ * → parse on demand the scanned files a receiver's type goes through →
+ * summary. How each rule counts is in docs/audit.md.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

@@ -145,8 +145,9 @@ const METHOD_NAMES = [...new Set([...DB_METHODS, ...SQLITE3_METHODS])].sort().jo
  * Every rule needs one of these in the file's code, and PHP identifiers
  * cannot be spelled with escapes, so a file without them counts zero for
  * every rule. Words inside other words (dropdown, jQuery, jpg_) and
- * English prose in strings ("query string") do not match. Files that name
- * user subclasses or entry points are found later by demand parsing.
+ * English prose in strings ("query string") do not match. Files without
+ * them are still scanned, cheaply: they may call an entry point or create a
+ * user subclass of PDO (analyze-file.ts).
  */
 export const EVIDENCE_PATTERN = new RegExp(
   `${NOT_AFTER_IDENTIFIER}(?:(?:mysqli|mysql_|pg_|sqlsrv_|oci_)[\\w\\x80-\\uffff]*|(?:pdo(?:statement|exception|row)?|sqlite3(?:stmt|result)?)${NOT_BEFORE_IDENTIFIER})` +

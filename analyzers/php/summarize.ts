@@ -342,7 +342,7 @@ function share(covered: number, total: number): number {
   return total === 0 ? 0 : Math.round((covered / total) * 10000) / 10000;
 }
 
-/** The keys of every project function that makes a direct DB call (for demand parsing). */
+/** The keys of every project function that makes a direct DB call (for parse on demand). */
 export function directCallers(files: readonly FileFacts[], model: ProjectModel): string[] {
   const keys = new Set<string>();
   for (const file of files) {
