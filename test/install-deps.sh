@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite starts for real: php-cli/php-fpm
 # with mysqli and PDO, nginx, MariaDB, Prometheus (for promtool and a real
-# server), wrk for the benchmarks, and systemd for `systemd-analyze verify`.
+# server), wrk for the benchmarks, systemd for `systemd-analyze verify`, and
+# patch(1), which applies the diff `tracekit php rewrite` prints.
 # Idempotent: packages already present are left alone.
 set -euo pipefail
 
@@ -9,7 +10,7 @@ packages=(
   php-cli php-fpm php-mysql php-sqlite3
   nginx-light mariadb-server mariadb-client
   prometheus wrk curl ca-certificates time
-  systemd docker-compose
+  systemd docker-compose patch
 )
 
 missing=()
