@@ -30,6 +30,8 @@ export interface StartPhpFpmOptions {
   ini?: Readonly<Record<string, string>>;
   /** Static worker count. */
   workers?: number;
+  /** Run the workers as this user and group (only possible when the tests run as root; default root then). */
+  runAs?: { user: string; group: string };
   readyTimeoutMillis?: number;
 }
 
@@ -70,12 +72,15 @@ export async function startPhpFpm(options: StartPhpFpmOptions = {}): Promise<Php
     `php_admin_value[error_log] = ${path.join(dir, 'php-errors.log')}`,
     'php_admin_flag[log_errors] = on',
   ];
-  if (process.getuid?.() === 0) lines.push('user = root', 'group = root');
+  if (process.getuid?.() === 0) lines.push(`user = ${options.runAs?.user ?? 'root'}`, `group = ${options.runAs?.group ?? 'root'}`);
   if (options.prepend) lines.push(`php_admin_value[auto_prepend_file] = ${iniValue(options.prepend)}`);
   for (const [k, v] of Object.entries(options.ini ?? {})) lines.push(`php_admin_value[${k}] = ${iniValue(v)}`);
   for (const [k, v] of Object.entries(options.env ?? {})) lines.push(`env[${k}] = ${iniValue(v)}`);
   const conf = path.join(dir, 'php-fpm.conf');
   await writeFile(conf, lines.join('\n') + '\n');
+  // Workers running as another user still append to the PHP error log.
+  await writeFile(path.join(dir, 'php-errors.log'), '', { mode: 0o666 });
+  await chmod(path.join(dir, 'php-errors.log'), 0o666);
 
   // The distribution's php.ini and conf.d stay in effect (opcache on, output_buffering as shipped).
   const args = ['-F', '-y', conf];

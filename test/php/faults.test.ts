@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { repoRoot } from './php-cli.js';
 import { startSidecarProcess, waitFor, type SidecarProcess } from './sidecar-process.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'php-faults');
+const asRoot = process.getuid?.() === 0;
 const ready = findPhpFpm() !== null && findNginx() !== null;
 
 interface Scenario {
@@ -104,6 +105,7 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
   let sidecar: SidecarProcess | undefined;
   const hung = new SilentListener();
   const hungLong = new SilentListener();
+  const locked = new SilentListener();
   const servers = new Map<string, Server>();
 
   const PRODUCTION = {}; // the distribution's php.ini: display_errors Off, output_buffering 4096
@@ -114,15 +116,22 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
     sidecar = await startSidecarProcess(dir);
     await hung.listen(path.join(dir, 'hung.sock'));
     await hungLong.listen(path.join(dir, 'hung-long.sock'));
+    // A socket the workers may not write to: as root, the workers run as nobody and the socket
+    // is root's 0600; otherwise the socket is mode 000 (root would ignore both).
+    await locked.listen(path.join(dir, 'locked.sock'));
+    chmodSync(path.join(dir, 'locked.sock'), asRoot ? 0o600 : 0o000);
+    chmodSync(dir, 0o755);
     await writePhpInit(planPhpInit({ outDir: path.join(dir, 'bootstrap'), cwd: dir, serviceName: 'faults', endpoint: `unix://${sidecar.socket}` }));
+    chmodSync(path.join(dir, 'bootstrap'), 0o755);
     const prepend = path.join(dir, 'bootstrap', 'tracekit-prepend.php');
     const refusedPort = await freePort();
-    const variants: Record<string, { ini: Record<string, string>; prepend: string | null; env: Record<string, string> }> = {
+    const variants: Record<string, { ini: Record<string, string>; prepend: string | null; env: Record<string, string>; runAs?: { user: string; group: string } }> = {
       'production/baseline': { ini: PRODUCTION, prepend: null, env: {} },
       'production/sidecar up': { ini: PRODUCTION, prepend, env: {} },
       'production/socket missing': { ini: PRODUCTION, prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${dir}/no-such.sock` } },
       'production/connection refused': { ini: PRODUCTION, prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${refusedPort}/v1/traces` } },
       'production/sidecar hung': { ini: PRODUCTION, prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${dir}/hung.sock` } },
+      'production/socket not writable': { ini: PRODUCTION, prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${dir}/locked.sock` }, ...(asRoot ? { runAs: { user: 'nobody', group: 'nogroup' } } : {}) },
       'production/bad configuration': {
         ini: PRODUCTION,
         prepend,
@@ -135,7 +144,7 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
     };
     // Started one after another: the machine has two cores shared with other suites.
     for (const [name, v] of Object.entries(variants)) {
-      const fpm = await startPhpFpm({ prepend: v.prepend, ini: v.ini, env: v.env, workers: 1 });
+      const fpm = await startPhpFpm({ prepend: v.prepend, ini: v.ini, env: v.env, workers: 1, ...(v.runAs ? { runAs: v.runAs } : {}) });
       const nginx = await startNginx({ root: fixtures, fastcgiSocket: fpm.socket });
       servers.set(name, { fpm, nginx });
     }
@@ -148,18 +157,19 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
     }
     await hung.close();
     await hungLong.close();
+    await locked.close();
     await sidecar?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('has a fixture for every scenario and a scenario for every fixture', () => {
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(12);
-    expect(readdirSync(fixtures).filter((f) => f.endsWith('.php')).sort()).toEqual(SCENARIOS.map((s) => s.file).concat('side-effects.php').sort());
+    expect(readdirSync(fixtures).filter((f) => f.endsWith('.php')).sort()).toEqual(SCENARIOS.map((s) => s.file).concat('side-effects.php', 'tracing-probe.php').sort());
   });
 
   for (const profile of ['production', 'development'] as const) {
     const traced = profile === 'production'
-      ? ['sidecar up', 'socket missing', 'connection refused', 'sidecar hung', 'bad configuration']
+      ? ['sidecar up', 'socket missing', 'connection refused', 'sidecar hung', 'socket not writable', 'bad configuration']
       : ['sidecar up', 'sidecar hung'];
     describe(`${profile} php.ini`, () => {
       it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
@@ -208,6 +218,11 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
     expect(fatal.status.code).toBe(2);
     expect(spans.find((s) => s.span.name === 'GET /plain.php')!.span.attributes['http.response.status_code']).toBe(200);
     expect(spans.find((s) => s.span.name === 'GET /exit-with-status.php')!.span.attributes['http.response.status_code']).toBe(503);
+    // The unwritable socket really was: tracing ran in that worker (as nobody when we are root), and nothing reached the socket.
+    const probe = await rawRequest(servers.get('production/socket not writable')!.nginx.port, { name: 'probe', file: 'tracing-probe.php' });
+    expect(JSON.parse(probe.body.toString('utf8'))).toEqual({ tracing: true, uid: asRoot ? 65534 : process.getuid?.() });
+    expect(locked.received).toBe('');
+    expect(locked.sockets.size + locked.closed).toBe(0);
     // The runtime never wrote to the PHP error log of a traced server.
     for (const [name, { fpm }] of servers) if (name !== 'production/baseline' && name !== 'development/baseline') expect(fpm.log(), name).not.toMatch(/Tracekit|tracekit-runtime|tracekit-prepend/);
   });
