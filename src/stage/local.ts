@@ -69,7 +69,9 @@ function findPhpFpm(): string {
   try {
     versioned = readdirSync('/usr/sbin')
       .filter((f) => /^php-fpm\d+\.\d+$/.test(f))
-      .sort((a, b) => Number(b.slice(7).split('.').join('.')) - Number(a.slice(7).split('.').join('.')))
+      .map((f) => ({ f, v: f.slice('php-fpm'.length).split('.').map(Number) as [number, number] }))
+      .sort((a, b) => b.v[0] - a.v[0] || b.v[1] - a.v[1])
+      .map(({ f }) => f)
       .map((f) => `/usr/sbin/${f}`);
   } catch {
     versioned = [];
