@@ -347,7 +347,6 @@ describe('the sidecar image, built the way its Dockerfile says (no Docker: the s
     // the app-rewrite service runs `php rewrite` from the same image
     const app = path.join(tmp, 'image-run-app');
     cpSync(path.join(repoRoot, 'examples/legacy-app'), app, { recursive: true });
-    const { execFile } = await import('node:child_process');
     const rewrite = await new Promise<{ code: number; out: string }>((resolve) => {
       execFile(process.execPath, [entry[1]!.replace('/opt/tracekit', runtime), 'php', 'rewrite', app, '--write'], { encoding: 'utf8' }, (error, stdout, stderr) =>
         resolve({ code: error ? 1 : 0, out: `${stdout}${stderr}` }),
