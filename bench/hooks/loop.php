@@ -1,10 +1,10 @@
 <?php
 // Per-query cost of tracekit's wrap-mode spans: the same loop of N queries,
 // native vs traced (Tracekit\Wrap), in one php-cli process with the runtime
-// active (loaded by tracekit-prepend.php, exporting to a sidecar). Rounds
-// alternate which side runs first; every side gets one warm-up loop. Spans
-// of a round are taken out of the tracer between rounds (the last round's
-// are exported at shutdown), so memory stays flat across rounds.
+// active (loaded by tracekit-prepend.php, exporting to a sidecar). Each round
+// interleaves the sides in chunks; every side gets one warm-up loop. Spans
+// are taken out of the tracer after every chunk of n/20 queries (a request's
+// worth, under the runtime's default limit of 512 spans), so all are recorded.
 //   php -d auto_prepend_file=…/tracekit-prepend.php bench/hooks/loop.php N ROUNDS
 $n = isset($argv[1]) ? (int) $argv[1] : 10000;
 $rounds = isset($argv[2]) ? (int) $argv[2] : 5;
@@ -27,10 +27,21 @@ $tracedPdo = new \Tracekit\Wrap\Pdo($dsn, $args[1], $args[2]);
 $plainStmt = $plainPdo->prepare('SELECT ?');
 $tracedStmt = $tracedPdo->prepare('SELECT ?');
 
+// customer.php's order list for customer 1 (examples/legacy-app), as a query a page really makes.
+const PAGE_QUERY = 'SELECT o.id, o.status, o.placed_on, SUM(i.qty * i.unit_price) AS total FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.customer_id = 1 GROUP BY o.id, o.status, o.placed_on ORDER BY o.id';
+
 $cases = [
     'mysqli_query (procedural)' => [
         function ($n) use ($plainLink) { for ($i = 0; $i < $n; $i++) { mysqli_free_result(mysqli_query($plainLink, 'SELECT 1')); } },
         function ($n) use ($tracedLink) { for ($i = 0; $i < $n; $i++) { mysqli_free_result(\Tracekit\Wrap\mysqli_query($tracedLink, 'SELECT 1')); } },
+    ],
+    'mysqli_query, a page query (join + aggregate on the example schema)' => [
+        function ($n) use ($plainLink) { for ($i = 0; $i < $n; $i++) { mysqli_free_result(mysqli_query($plainLink, PAGE_QUERY)); } },
+        function ($n) use ($tracedLink) { for ($i = 0; $i < $n; $i++) { mysqli_free_result(\Tracekit\Wrap\mysqli_query($tracedLink, PAGE_QUERY)); } },
+    ],
+    'control: the page query native on both sides (shows the noise)' => [
+        function ($n) use ($plainLink) { for ($i = 0; $i < $n; $i++) { mysqli_free_result(mysqli_query($plainLink, PAGE_QUERY)); } },
+        function ($n) use ($tracedLink) { for ($i = 0; $i < $n; $i++) { mysqli_free_result(mysqli_query($tracedLink, PAGE_QUERY)); } },
     ],
     'mysqli::query (OO)' => [
         function ($n) use ($plainOo) { for ($i = 0; $i < $n; $i++) { $plainOo->query('SELECT 1')->free(); } },
@@ -54,23 +65,41 @@ foreach ($cases as $name => $pair) {
     $time($traced, (int) ($n / 10));
     $p = [];
     $t = [];
+    Tracekit\Runtime\Tracer::takeFinished();
+    $recorded = 0;
+    $dropped = Tracekit\Runtime\Tracer::droppedSpans();
+    // Each round interleaves the two sides in 20 chunks of n/20 queries, alternating which goes first,
+    // so that the load of a shared machine drifting during a round hits both sides alike.
+    $chunks = 20;
+    $size = (int) ($n / $chunks);
     for ($r = 0; $r < $rounds; $r++) {
-        if ($r % 2 === 0) {
-            $p[] = $time($plain, $n);
-            $t[] = $time($traced, $n);
-        } else {
-            $t[] = $time($traced, $n);
-            $p[] = $time($plain, $n);
+        $pr = 0.0;
+        $tr = 0.0;
+        for ($c = 0; $c < $chunks; $c++) {
+            if (($r + $c) % 2 === 0) {
+                $pr += $time($plain, $size);
+                $tr += $time($traced, $size);
+            } else {
+                $tr += $time($traced, $size);
+                $pr += $time($plain, $size);
+            }
+            // A chunk is one request's worth: its spans are handed over (as the export at the end of a
+            // request would), so the tracer never holds more than the runtime's default 512.
+            $recorded += count(Tracekit\Runtime\Tracer::takeFinished());
         }
-        $spans = count(Tracekit\Runtime\Tracer::takeFinished());
+        $p[] = $pr;
+        $t[] = $tr;
     }
-    $out[$name] = ['plain' => $p, 'traced' => $t, 'spansPerRound' => $spans];
+    $out[$name] = ['plain' => $p, 'traced' => $t, 'spansPerRound' => (int) ($recorded / $rounds), 'dropped' => Tracekit\Runtime\Tracer::droppedSpans() - $dropped];
 }
 // What the runtime alone charges per span (no query, no wrapper): the floor under every traced call.
 $bare = [];
 for ($r = 0; $r < $rounds; $r++) {
     $bare[] = $time(function ($n) {
         for ($i = 0; $i < $n; $i++) {
+            if ($i % 500 === 0) {
+                Tracekit\Runtime\Tracer::takeFinished();
+            }
             Tracekit\Runtime\Tracer::startSpan('SELECT shop', Tracekit\Runtime\Span::KIND_CLIENT, ['db.system.name' => 'mysql', 'db.query.text' => 'SELECT ?', 'db.operation.name' => 'SELECT', 'db.namespace' => 'shop', 'server.address' => 'localhost', 'tracekit.db.call' => 'mysqli_query'])->end();
         }
     }, $n);
