@@ -169,6 +169,11 @@ describe.skipIf(php === null)('the prepend under php-cli: nothing the script can
     const corrupt = variant('check-corrupt', corruptSameSize);
     writeFileSync(path.join(dir, 'check2.php'), `<?php echo json_encode(class_exists('Tracekit\\\\Runtime\\\\Tracer', false));`);
     expect(runPhpFile(bin, path.join(dir, 'check2.php'), { ini: { auto_prepend_file: corrupt } }).stdout).toBe('false');
+    // Switched off, the runtime is not even loaded.
+    const okPrepend = { auto_prepend_file: path.join(dir, 'ok', 'tracekit-prepend.php') };
+    expect(runPhpFile(bin, path.join(dir, 'check2.php'), { ini: okPrepend, env: { TRACEKIT_DISABLED: '1' } }).stdout).toBe('false');
+    expect(runPhpFile(bin, path.join(dir, 'check2.php'), { ini: okPrepend, env: { OTEL_SDK_DISABLED: 'TRUE' } }).stdout).toBe('false');
+    expect(runPhpFile(bin, path.join(dir, 'check2.php'), { ini: okPrepend, env: { OTEL_SDK_DISABLED: 'false' } }).stdout).toBe('true');
     expect(readFileSync(corrupt, 'utf8')).toContain('Bootstrap::start');
   });
 });
