@@ -28,6 +28,8 @@ const flag = (name, fallback) => {
   return i === -1 ? fallback : args[i + 1];
 };
 const quick = args.includes('--quick');
+// --only ingest | --only outage runs one part.
+const only = flag('only', 'all');
 const duration = Number(flag('duration', quick ? 2 : 3));
 const rounds = Number(flag('rounds', quick ? 1 : 3));
 const outageSeconds = Number(flag('outage-seconds', quick ? 5 : 15));
@@ -129,8 +131,10 @@ async function getJson(url) {
 
 async function metric(port, name) {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
+  // Summed over all label sets.
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
 }
 
 /** user+system CPU seconds of a process (all its threads: zlib work runs on the libuv pool). */
@@ -159,7 +163,7 @@ const sidecar = await start(process.execPath, [tracekit, 'sidecar', '--listen', 
 
 const rows = [];
 try {
-  for (const spans of spanCounts) {
+  for (const spans of only === 'outage' ? [] : spanCounts) {
     const file = path.join(dir, `body-${spans}.pb`);
     const bytes = body(spans);
     await writeFile(file, bytes);
@@ -201,45 +205,54 @@ try {
 }
 
 // -- outage ------------------------------------------------------------------
-const deadPort = upstream.port;
-await stop(upstream);
-const spoolDir = path.join(dir, 'spool');
-const outageQueue = 16 * 1024 * 1024;
-const outageSidecar = await start(process.execPath, [
-  tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${deadPort}`,
-  '--max-queue-bytes', String(outageQueue), '--spool-dir', spoolDir, '--max-spool-bytes', '256MiB', '--log-level', 'error',
-]);
-const file100 = path.join(dir, 'body-outage.pb');
-await writeFile(file100, body(10));
-let maxQueue = 0;
-let maxRss = 0;
-let maxSpool = 0;
-const sampler = setInterval(async () => {
-  try {
-    maxQueue = Math.max(maxQueue, await metric(outageSidecar.port, 'tracekit_sidecar_queue_bytes'));
-    maxSpool = Math.max(maxSpool, await metric(outageSidecar.port, 'tracekit_sidecar_spool_bytes'));
-    maxRss = Math.max(maxRss, await rssMiB(outageSidecar.child.pid));
-  } catch {
-    // the sidecar is busy; the next sample will do
+let outageLine = null;
+if (only !== 'ingest') {
+  const deadPort = upstream.port;
+  await stop(upstream);
+  const spoolDir = path.join(dir, 'spool');
+  const outageQueue = 16 * 1024 * 1024;
+  const outageSidecar = await start(process.execPath, [
+    tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${deadPort}`,
+    '--max-queue-bytes', String(outageQueue), '--spool-dir', spoolDir, '--max-spool-bytes', '256MiB', '--log-level', 'error',
+  ]);
+  const file100 = path.join(dir, 'body-outage.pb');
+  await writeFile(file100, body(10));
+  let maxQueue = 0;
+  let maxRss = 0;
+  let maxSpool = 0;
+  const sampler = setInterval(async () => {
+    try {
+      maxQueue = Math.max(maxQueue, await metric(outageSidecar.port, 'tracekit_sidecar_queue_bytes'));
+      maxSpool = Math.max(maxSpool, await metric(outageSidecar.port, 'tracekit_sidecar_spool_bytes'));
+      maxRss = Math.max(maxRss, await rssMiB(outageSidecar.child.pid));
+    } catch {
+      // the sidecar is busy; the next sample will do
+    }
+  }, 250);
+  const outage = await wrk(`http://127.0.0.1:${outageSidecar.port}/v1/traces`, file100, 8, outageSeconds);
+  clearInterval(sampler);
+  let acceptedDuringOutage = await metric(outageSidecar.port, 'tracekit_sidecar_items_accepted_total');
+  // Upstream back: everything accepted must arrive.
+  const back = await start(process.execPath, [sinkScript, String(deadPort)]);
+  const t0 = Date.now();
+  let forwarded = 0;
+  while (Date.now() - t0 < 120_000) {
+    forwarded = await metric(outageSidecar.port, 'tracekit_sidecar_items_forwarded_total');
+    acceptedDuringOutage = await metric(outageSidecar.port, 'tracekit_sidecar_items_accepted_total');
+    if (forwarded >= acceptedDuringOutage) break;
+    await new Promise((r) => setTimeout(r, 250));
   }
-}, 250);
-const outage = await wrk(`http://127.0.0.1:${outageSidecar.port}/v1/traces`, file100, 8, outageSeconds);
-clearInterval(sampler);
-let acceptedDuringOutage = await metric(outageSidecar.port, 'tracekit_sidecar_items_accepted_total');
-// Upstream back: everything accepted must arrive.
-const back = await start(process.execPath, [sinkScript, String(deadPort)]);
-const t0 = Date.now();
-let forwarded = 0;
-while (Date.now() - t0 < 120_000) {
-  forwarded = await metric(outageSidecar.port, 'tracekit_sidecar_items_forwarded_total');
-  acceptedDuringOutage = await metric(outageSidecar.port, 'tracekit_sidecar_items_accepted_total');
-  if (forwarded >= acceptedDuringOutage) break;
-  await new Promise((r) => setTimeout(r, 250));
+  const drainSeconds = (Date.now() - t0) / 1000;
+  const dropped = await metric(outageSidecar.port, 'tracekit_sidecar_items_dropped_total');
+  await stop(outageSidecar);
+  await stop(back);
+  outageLine = (
+    `Outage (${outageSeconds}s, upstream refusing connections, 8 connections, 10 spans/request, --max-queue-bytes ${outageQueue}, spool 256 MiB): ` +
+      `${outage.requests} requests (${outage.non2xx} non-200), ${acceptedDuringOutage} spans accepted; max queue_bytes ${maxQueue} (bound ${outageQueue}, ${maxQueue <= outageQueue ? 'within' : 'OVER'}); ` +
+      `max spool ${(maxSpool / 1048576).toFixed(1)} MiB; max RSS ${maxRss.toFixed(0)} MiB; after the upstream returned, ${forwarded}/${acceptedDuringOutage} forwarded in ${drainSeconds.toFixed(1)}s, ${dropped} dropped.`
+  );
 }
-const drainSeconds = (Date.now() - t0) / 1000;
-const dropped = await metric(outageSidecar.port, 'tracekit_sidecar_items_dropped_total');
-await stop(outageSidecar);
-await stop(back);
+await stop(upstream);
 await stop(baseline);
 await rm(dir, { recursive: true, force: true });
 
@@ -257,9 +270,5 @@ for (const r of rows) {
   );
 }
 lines.push('');
-lines.push(
-  `Outage (${outageSeconds}s, upstream refusing connections, 8 connections, 10 spans/request, --max-queue-bytes ${outageQueue}, spool 256 MiB): ` +
-    `${outage.requests} requests (${outage.non2xx} non-200), ${acceptedDuringOutage} spans accepted; max queue_bytes ${maxQueue} (bound ${outageQueue}, ${maxQueue <= outageQueue ? 'within' : 'OVER'}); ` +
-    `max spool ${(maxSpool / 1048576).toFixed(1)} MiB; max RSS ${maxRss.toFixed(0)} MiB; after the upstream returned, ${forwarded}/${acceptedDuringOutage} forwarded in ${drainSeconds.toFixed(1)}s, ${dropped} dropped.`,
-);
+if (outageLine) lines.push(outageLine);
 process.stdout.write(`${lines.join('\n')}\n`);

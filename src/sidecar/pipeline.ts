@@ -3,6 +3,7 @@ import type { SignalName } from '../otlp/index.js';
 import type { DropReason, SidecarMetrics } from './metrics.js';
 import type { Spool, SpoolEntry, SpoolSegment } from './spool.js';
 import type { ExportResult, UpstreamTransport } from './upstream/export-result.js';
+import { sleep } from './upstream/retrying-transport.js';
 
 const DROP_LOG_INTERVAL_MILLIS = 10_000;
 
@@ -266,6 +267,7 @@ export class Pipeline {
     const body = payloads.length === 1 ? payloads[0]! : Buffer.concat(payloads);
     const result: ExportResult = body.length === 0 ? { status: 'success', rejectedItems: 0 } : await transport.send(body, this.options.upstreamTimeoutMillis, this.abort.signal);
     if (result.status === 'success') {
+      if (!this.upstreamHealthy) this.log.info({ signal: batch.signal }, 'upstream answers again');
       this.upstreamHealthy = true;
       const rejected = Math.min(items, result.rejectedItems);
       this.metrics.itemsForwarded.inc([batch.signal], items - rejected);
@@ -281,6 +283,7 @@ export class Pipeline {
       await this.forget(batch);
       return;
     }
+    if (this.upstreamHealthy) this.log.warn({ signal: batch.signal, reason: result.reason, spool: this.spool !== null }, 'upstream unavailable; keeping data until it answers');
     this.upstreamHealthy = false;
     this.spoolRetryAt = this.now() + this.options.spoolRetryMillis;
     if (batch.payloads.length === 0 && batch.spoolEntries.length > 0) {
@@ -289,10 +292,19 @@ export class Pipeline {
       return;
     }
     if (await this.toSpool(batch).catch(() => false)) {
-      this.log.warn({ signal: batch.signal, items, reason: result.reason }, 'upstream unavailable; batch kept in the spool');
+      this.log.debug({ signal: batch.signal, items, reason: result.reason }, 'batch moved to the spool');
       return;
     }
-    this.drop(batch.signal, this.draining ? 'shutdown' : this.spool ? 'spool_full' : 'retry_exhausted', items, result.reason);
+    if (!this.draining) {
+      // Nowhere else to keep it: it stays in memory, where it is already counted, and is tried again
+      // after a pause. A full queue then answers clients 503 instead of losing accepted data.
+      await sleep(this.options.spoolRetryMillis, this.abort.signal);
+      if (!this.draining) {
+        this.ready.unshift(batch);
+        return;
+      }
+    }
+    this.drop(batch.signal, 'shutdown', items, result.reason);
     this.release(batch);
   }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import type { Logger } from '../logger.js';
-import { OtlpDecodeError, SIGNALS, encodeMessage, jsonToProtobuf, lookupType, validateProtobuf, type Signal, type SignalName } from '../otlp/index.js';
+import { OtlpDecodeError, SIGNALS, dropInvalidItems, encodeMessage, jsonToProtobuf, lookupType, validateProtobuf, type Signal, type SignalName } from '../otlp/index.js';
 import type { SidecarConfig } from './config.js';
 import { Counter, type RejectReason, type SidecarMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
@@ -98,14 +98,22 @@ async function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean
     }
     let payload: Buffer;
     let items: number;
+    let rejected = 0;
     try {
       if (json) {
         const transcoded = jsonToProtobuf(signal.requestType, body);
         payload = Buffer.from(transcoded.bytes.buffer, transcoded.bytes.byteOffset, transcoded.bytes.byteLength);
-        items = transcoded.items;
       } else {
-        items = validateProtobuf(signal.requestType, body).items;
         payload = body;
+      }
+      // JSON is checked again as protobuf: ids must have their length, and a lone surrogate in a
+      // JSON string would otherwise become invalid UTF-8 in the upstream request.
+      const stats = validateProtobuf(signal.requestType, payload);
+      items = stats.items;
+      if (stats.invalidItems > 0) {
+        const filtered = dropInvalidItems(signal, payload);
+        payload = filtered.bytes;
+        rejected = filtered.rejected;
       }
     } catch (error) {
       if (error instanceof OtlpDecodeError) throw new HttpError(400, 'undecodable', error.message);
@@ -125,10 +133,15 @@ async function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean
       payload.copy(own);
       payload = own;
     }
-    if (items > 0 && (await deps.pipeline.accept(signal.name, payload, items)) === 'full') {
+    const accepted = items - rejected;
+    if (accepted > 0 && (await deps.pipeline.accept(signal.name, payload, accepted)) === 'full') {
       throw new HttpError(503, 'queue_full', 'queue and spool are full; retry later');
     }
-    deps.metrics.itemsAccepted.incKey(signal.name, items);
+    deps.metrics.itemsAccepted.incKey(signal.name, accepted);
+    if (rejected > 0) {
+      deps.metrics.dropped(signal.name, 'partial_success', rejected);
+      return exportResponse(res, signal, json, rejected, `${rejected} of ${items} spans have no trace id or span id; they were rejected, the rest accepted`);
+    }
     // The common answer, built once: an empty export response.
     const ok = json ? OK_JSON : OK_PROTOBUF;
     res.writeHead(200, ok.headers);

@@ -134,6 +134,36 @@ describe('sidecar refuses bad bodies with the right status, and other clients ar
     expect(count('method_not_allowed')).toBe(1);
   });
 
+  it('rejects only the spans without ids, in a 200 partial success, and forwards the rest', async () => {
+    const withIds = (n: number) => ({ traceId: Buffer.alloc(16, 9), spanId: Buffer.from(n.toString(16).padStart(16, '0'), 'hex'), name: `ok-${n}` });
+    const body = Buffer.from(
+      requestType.encode(requestType.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [withIds(0xa1), { traceId: Buffer.alloc(16, 9), name: 'no-span-id' }, withIds(0xa2), { name: 'no-ids' }] }] }] })).finish(),
+    );
+    const before = sidecar.metrics().itemsDropped['traces/partial_success'] ?? 0;
+    const r = await send(body, proto);
+    expect(r.status).toBe(200);
+    const response = lookupType('ExportTraceServiceResponse');
+    const decoded = response.toObject(response.decode(r.bytes), { longs: Number });
+    expect(decoded.partialSuccess.rejectedSpans).toBe(2);
+    expect(decoded.partialSuccess.errorMessage).toMatch(/2 of 4 spans have no trace id or span id/);
+    await upstream.waitFor(() => upstream.acceptedSpanIds.includes('00000000000000a1') && upstream.acceptedSpanIds.includes('00000000000000a2'), 'the two valid spans');
+    expect(sidecar.metrics().itemsDropped['traces/partial_success']).toBe(before + 2);
+  });
+
+  it('answers JSON partial success in JSON, with the count as a string', async () => {
+    const doc = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'fine' }, { name: 'no ids' }] }] }] };
+    const r = await send(JSON.stringify(doc), { 'content-type': 'application/json' });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.bytes.toString())).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: '1 of 2 spans have no trace id or span id; they were rejected, the rest accepted' } });
+  });
+
+  it('refuses JSON whose string would become invalid UTF-8 (a lone surrogate)', async () => {
+    const text = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${'ab'.repeat(16)}","spanId":"${'cd'.repeat(8)}","name":"bad \\ud800 name"}]}]}]}`;
+    const r = await send(text, { 'content-type': 'application/json' });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.bytes.toString()).message).toMatch(/Span\.name is not valid UTF-8/);
+  });
+
   it('drops a disabled signal at the door with a 200 partial success, and counts it', async () => {
     const logs = lookupType('ExportLogsServiceRequest');
     const body = Buffer.from(logs.encode(logs.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityText: 'INFO', body: { stringValue: 'secret prompt' } }, { severityText: 'WARN' }] }] }] })).finish());

@@ -58,7 +58,7 @@ describe.skipIf(!openssl)('https upstream with --ca-file and a bearer token', ()
     expect(received).toEqual([{ auth: 'Bearer t0ken', spans: 6 }]);
   });
 
-  it('treats an upstream whose certificate it cannot verify as unavailable: retried, then counted when retries run out', async () => {
+  it('treats an upstream whose certificate it cannot verify as unavailable: retried, kept, counted only at shutdown', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tracekit-tls-'));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
@@ -68,12 +68,30 @@ describe.skipIf(!openssl)('https upstream with --ca-file and a bearer token', ()
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     sidecar = await startSidecar(
-      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: `https://localhost:${port}` }, batchTimeoutMillis: 10, retry: { maxAttempts: 2, initialBackoffMillis: 10, maxBackoffMillis: 10 } },
+      {
+        listen: { host: '127.0.0.1', port: 0 },
+        socket: null,
+        upstream: { url: `https://localhost:${port}` },
+        batchTimeoutMillis: 10,
+        shutdownTimeoutMillis: 100,
+        retry: { maxAttempts: 2, initialBackoffMillis: 10, maxBackoffMillis: 10 },
+      },
       { logger: createLogger({ level: 'silent' }) },
     );
-    const res = await request(`http://127.0.0.1:${sidecar.tcpAddress!.port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jsonTraces(2, 78).body) });
+    const base = `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
+    const res = await request(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jsonTraces(2, 78).body) });
     await res.body.dump();
-    await eventually(() => (sidecar!.metrics().itemsDropped['traces/retry_exhausted'] ?? 0) === 2, 'counted after retries');
-    expect(sidecar.metrics().upstreamRequests['traces/retryable']).toBe(2);
+    // Retries run out more than once; with no spool the batch stays in memory instead of being dropped.
+    await eventually(() => (sidecar!.metrics().upstreamRequests['traces/retryable'] ?? 0) >= 4, 'several rounds of retries');
+    expect(sidecar.metrics().itemsDropped).toEqual({});
+    expect(sidecar.metrics().queueBytes).toBeGreaterThan(0);
+    const ready = await request(`${base}/readyz`);
+    expect(ready.statusCode).toBe(503);
+    expect(await ready.body.text()).toMatch(/upstream unreachable/);
+    const s = sidecar;
+    sidecar = null;
+    await s.close();
+    // Only shutdown, with nowhere to keep it, turns it into a counted drop.
+    expect(s.metrics().itemsDropped).toEqual({ 'traces/shutdown': 2 });
   });
 });
