@@ -65,8 +65,16 @@ final class Db
         'PDOStatement::execute' => ['pdo', '', 'stmtThis', 'stmt'],
     ];
 
-    /** @var bool true once the extension hooks are registered: the wrappers then stand down */
+    /** @var bool true once some extension hooks are registered */
     public static $extActive = false;
+    /**
+     * The calls the extension hooks (same names as CALLS): for these the
+     * wrappers stand down, so a call is never traced twice; a call the audit
+     * did not see, so nothing hooks, is still traced by its wrapper.
+     *
+     * @var array<string, bool>
+     */
+    public static $hooked = [];
     /** @var bool|null */
     private static $raw = null;
     /** @var array<string, array{0: string, 1: string}> raw SQL => [text, operation] */
@@ -93,7 +101,7 @@ final class Db
      */
     public static function begin(string $call, $object, array $args)
     {
-        if (self::$extActive) {
+        if (self::$extActive && isset(self::$hooked[$call])) {
             return null;
         }
         return self::open($call, $object, $args);

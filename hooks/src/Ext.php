@@ -23,8 +23,8 @@ final class Ext
 
     /**
      * Registers a pre/post pair per target ([class or null, function]) and
-     * makes the wrappers stand down, so a call is never traced twice. Returns
-     * how many hooks the extension accepted.
+     * makes the wrappers of the hooked calls stand down, so a call is never
+     * traced twice. Returns how many hooks the extension accepted.
      *
      * @param array<int, array{0: string|null, 1: string}> $targets
      */
@@ -41,6 +41,7 @@ final class Ext
             }
             if ($ok === true) {
                 $accepted++;
+                Db::$hooked[$call] = true;
             }
         }
         if ($accepted > 0) {

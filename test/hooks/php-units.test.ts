@@ -364,6 +364,25 @@ ${body}`,
       expect(out).toEqual([false, false, 1]);
     });
 
+    it('the wrappers stand down only for the calls the extension hooks', () => {
+      const { out } = runPhp(
+        `
+$n = Tracekit\\Hooks\\Ext::register([[null, 'mysqli_query'], ['mysqli', 'query']]);
+mysqli_report(MYSQLI_REPORT_OFF);
+$link = mysqli_connect('localhost', $U, $P, $D, 0, $S);
+\\Tracekit\\Wrap\\mysqli_query($link, 'SELECT 1');
+\\Tracekit\\Wrap\\mysqli_real_query($link, 'SELECT 2');
+mysqli_free_result(mysqli_store_result($link));
+$m = new \\Tracekit\\Wrap\\Mysqli('localhost', $U, $P, $D, 0, $S);
+$m->query('SELECT 3');
+$m->multi_query('SELECT 4');
+echo json_encode(['accepted' => $n, 'calls' => array_map(function ($s) { return $s['attrs']['tracekit.db.call']; }, spans())]);`,
+        { prelude: fakeHook() },
+      );
+      // The stand-in hook() registers but never fires: what remains are the wrappers' own spans.
+      expect(out).toEqual({ accepted: 2, calls: ['mysqli_real_query', 'mysqli::__construct', 'mysqli::multi_query'] });
+    });
+
     it('procedural, OO, statement and PDO forms each give one span; pre returns nothing, post keeps the return value', () => {
       const { out, stderr } = extRun(`
         $r = [];
