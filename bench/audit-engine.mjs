@@ -7,10 +7,14 @@
 //   engine, every file parsed (prefilter off), threads 2
 //   php-cli: file_get_contents + token_get_all on every file
 //
+// Then, in this process on one thread, the warm throughput of each stage
+// over all the tree's files (the second of two passes): the prefilter regex,
+// the scanner + token facts, and php-parser + AST facts.
+//
 // Usage: npm run build && node bench/audit-engine.mjs TREE [TREE…] [--runs N]
 // A TREE can be made with bench/audit/make-trees.mjs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -63,27 +67,51 @@ if (trees.length === 0) {
 }
 
 const { discoverFiles } = await import(dist('discover.js'));
+const { parseText } = await import(dist('analyze-file.js'));
+const { scanPhp } = await import(dist('scanner.js'));
+const { factsFromTokens } = await import(dist('token-facts.js'));
+const { EVIDENCE_PATTERN } = await import(dist('catalog.js'));
+
+function stages(files) {
+  const texts = files.map((f) => readFileSync(f.absPath, 'latin1'));
+  const mb = texts.reduce((n, t) => n + t.length, 0) / 1e6;
+  const stage = (fn) => {
+    let seconds = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const start = process.hrtime.bigint();
+      texts.forEach((t, i) => fn(t, files[i].relPath));
+      seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    }
+    return `${(mb / seconds).toFixed(0)} MB/s`;
+  };
+  return {
+    prefilter: stage((t) => EVIDENCE_PATTERN.test(t)),
+    'scan + token facts': stage((t, p) => factsFromTokens(scanPhp(t), p, t.length, 'scan')),
+    'parse + AST facts': stage((t, p) => parseText(t, p, t.length)),
+  };
+}
 const temp = mkdtempSync(path.join(tmpdir(), 'tracekit-audit-bench-'));
 try {
   for (const root of trees) {
     const files = await discoverFiles({ root, extensions: ['php', 'inc', 'phtml'], includeVendor: false, respectGitignore: true });
     const list = path.join(temp, 'files.txt');
     writeFileSync(list, files.map((f) => f.absPath).join('\n') + '\n');
-    const rows = [];
-    const measure = (label, run) => {
-      const samples = [];
-      let last;
-      for (let r = 0; r < runs; r++) {
-        last = run();
-        samples.push(last.seconds);
-      }
-      rows.push({ label, seconds: median(samples), result: last.result });
-    };
-    // Interleaved per run would be fairer under load; sequential medians are simpler to read.
-    measure('php token_get_all', () => timed('php', ['-d', 'memory_limit=-1', '-r', PHP_BASELINE, list]));
-    measure('engine, tiers, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'on']));
-    measure('engine, tiers, threads 0', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '0', 'on']));
-    measure('engine, every file parsed, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'off']));
+    const configs = [
+      ['php token_get_all', () => timed('php', ['-d', 'memory_limit=-1', '-r', PHP_BASELINE, list])],
+      ['engine, tiers, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'on'])],
+      ['engine, tiers, threads 0', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '0', 'on'])],
+      ['engine, every file parsed, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'off'])],
+    ];
+    // Rounds interleave the configurations, so a change in machine load hits them alike.
+    const samples = configs.map(() => []);
+    const last = [];
+    for (let r = 0; r < runs; r++) {
+      configs.forEach(([, run], i) => {
+        last[i] = run();
+        samples[i].push(last[i].seconds);
+      });
+    }
+    const rows = configs.map(([label], i) => ({ label, seconds: median(samples[i]), result: last[i].result }));
     const baseline = rows[0];
     const mb = baseline.result.bytes / 1e6;
     process.stdout.write(`\n${root}: ${files.length} files, ${mb.toFixed(1)} MB, median of ${runs}\n`);
@@ -93,6 +121,8 @@ try {
       const tiers = row.result.tiers ? Object.entries(row.result.tiers).sort().map(([k, v]) => `${k} ${v}`).join(', ') : '';
       process.stdout.write(`| ${row.label} | ${row.seconds.toFixed(2)} | ${(mb / row.seconds).toFixed(1)} | ${(row.seconds / baseline.seconds).toFixed(2)} | ${rss} | ${tiers} |\n`);
     }
+    const speeds = stages(files);
+    process.stdout.write(`\nstages, one thread, warm, over every file: ${Object.entries(speeds).map(([k, v]) => `${k} ${v}`).join('; ')}\n`);
   }
 } finally {
   rmSync(temp, { recursive: true, force: true });
