@@ -137,7 +137,9 @@ describe('tracekit php hooks', () => {
 
     it.skipIf(php === null)('beside the prepend, also with tracing disabled, from TRACEKIT_HOOKS_FILE, and without the runtime', () => {
       expect(probe()).toEqual([true, true]);
-      expect(probe({ OTEL_SDK_DISABLED: 'true' })).toEqual([true, true]);
+      // Switched off, the prepend does not even load the runtime; the wrappers are still there.
+      expect(probe({ OTEL_SDK_DISABLED: 'true' })).toEqual([true, false]);
+      expect(probe({ TRACEKIT_DISABLED: '1' })).toEqual([true, false]);
       const elsewhere = path.join(dir, 'elsewhere-hooks.php');
       copyFileSync(path.join(boot, 'tracekit-hooks.php'), elsewhere);
       unlinkSync(path.join(boot, 'tracekit-hooks.php'));
