@@ -38,9 +38,10 @@ async function request(base: string, page: Page, headers: Record<string, string>
  * makes must arrive as exactly one CLIENT span under the page's root span.
  */
 describe.skipIf(!ready).each([
-  { rewrite: ['--all'], label: 'rewrite --all' },
-  { rewrite: [], label: 'default rewrite (entry points)' },
-])('mysqli/PDO spans in wrap mode through nginx + php-fpm + MariaDB + the sidecar: $label', ({ rewrite }) => {
+  { rewrite: ['--all'], tcp: false, label: 'rewrite --all, MariaDB over its unix socket' },
+  { rewrite: [], tcp: false, label: 'default rewrite (entry points), unix socket' },
+  { rewrite: ['--all'], tcp: true, label: 'rewrite --all, MariaDB over loopback TCP' },
+])('mysqli/PDO spans in wrap mode through nginx + php-fpm + MariaDB + the sidecar: $label', ({ rewrite, tcp }) => {
   const all = rewrite.includes('--all');
   let dir: string;
   let db: MariaDB | undefined;
@@ -66,12 +67,14 @@ describe.skipIf(!ready).each([
     await run(process.execPath, [cli, 'php', 'hooks', app, '--mode', 'wrap', '--out', path.join(boot, 'tracekit-hooks.php')]);
     rewriteOutput = (await run(process.execPath, [cli, 'php', 'rewrite', app, ...rewrite, '--write'])).stdout;
 
-    const plain = await startPhpFpm({ prepend: null, env: database.env, workers: 1 });
+    // php-fpm refuses an empty env[] value: over TCP the socket variable is left out (the app's default is empty).
+    const env = tcp ? Object.fromEntries(Object.entries(database.tcpEnv).filter(([k]) => k !== 'LEGACY_DB_SOCKET')) : database.env;
+    const plain = await startPhpFpm({ prepend: null, env, workers: 1 });
     fpms.push(plain);
     const plainNginx = await startNginx({ root: appDir, fastcgiSocket: plain.socket });
     nginxes.push(plainNginx);
     plainUrl = plainNginx.url;
-    const traced = await startPhpFpm({ prepend: path.join(boot, 'tracekit-prepend.php'), env: database.env, workers: 1 });
+    const traced = await startPhpFpm({ prepend: path.join(boot, 'tracekit-prepend.php'), env, workers: 1 });
     fpms.push(traced);
     const tracedNginx = await startNginx({ root: app, fastcgiSocket: traced.socket });
     nginxes.push(tracedNginx);
@@ -97,7 +100,7 @@ describe.skipIf(!ready).each([
     const marks: Array<{ page: Page; mark: string }> = [];
     for (const [i, page] of pages.entries()) {
       const plain = await request(plainUrl, page, { 'user-agent': `plain-${i}` });
-      const mark = `hooks-${all ? 'all' : 'default'}-${i}`;
+      const mark = `hooks-${all ? 'all' : 'default'}-${tcp ? 'tcp' : 'socket'}-${i}`;
       const traced = await request(tracedUrl, page, { 'user-agent': mark });
       expect(plain.status, pageKey(page)).toBe(page.status);
       expect(traced.status, pageKey(page)).toBe(plain.status);
@@ -109,7 +112,7 @@ describe.skipIf(!ready).each([
       const root = await waitFor(async () => (await sidecar!.spans()).find((s) => s.span.attributes['user_agent.original'] === mark), `the root span of ${pageKey(page)}`);
       const spans = await sidecar!.spans();
       const children = spans.filter((s) => s.span.traceId === root.span.traceId && s.span.spanId !== root.span.spanId);
-      const expected = expectedSpans(page, { all }).map((e) => ({ ...e, namespace: db!.database }));
+      const expected = expectedSpans(page, { all }).map((e) => ({ ...e, namespace: db!.database, address: tcp ? '127.0.0.1' : 'localhost', port: tcp ? db!.port : undefined }));
       const seen = children.map(summarise).sort(byStart(children));
       expect(
         seen.map((s) => `${s.call} ${s.text ?? ''}`),
@@ -145,14 +148,15 @@ function byStart(_all: ForwardedSpan[]) {
   return (a: { start: string }, b: { start: string }) => compareNanos(a.start, b.start);
 }
 
-function assertSpan(child: ForwardedSpan, root: ForwardedSpan, expected: ExpectedSpan & { namespace: string }): void {
+function assertSpan(child: ForwardedSpan, root: ForwardedSpan, expected: ExpectedSpan & { namespace: string; address: string; port: number | undefined }): void {
   const what = `${expected.call} ${expected.text ?? ''}`;
   const { span } = child;
   expect(span.kind, what).toBe(3);
   expect(span.parentSpanId, what).toBe(root.span.spanId);
   expect(span.attributes['db.system.name'], what).toBe('mysql');
   expect(span.attributes['db.namespace'], what).toBe(expected.namespace);
-  expect(span.attributes['server.address'], what).toBe('localhost');
+  expect(span.attributes['server.address'], what).toBe(expected.address);
+  expect(span.attributes['server.port'], what).toBe(expected.port);
   expect(span.attributes['db.operation.name'], what).toBe(expected.operation);
   expect(span.name, what).toBe(`${expected.operation} ${expected.namespace}`);
   expect(BigInt(span.endTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(span.startTimeUnixNano));
