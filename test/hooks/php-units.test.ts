@@ -307,6 +307,9 @@ echo json_encode(['native' => $results[0], 'wrapped' => $results[1], 'spans' => 
         ['UPDATE t SET a = :a WHERE b = ?', 'UPDATE t SET a = :a WHERE b = ?'],
         ["SELECT 'unterminated secret", 'SELECT ?'],
         ['SELECT 1--1', 'SELECT ?--?'],
+        ["SELECT '/* not a comment */', `a -- b`, \"x # y\" FROM t -- real 'comment", 'SELECT ?, `a -- b`, ? FROM t'],
+        ["SELECT N'nat', b'0101', x'4142', col1 FROM t2 WHERE t2.c3 = .5 LIMIT 10, 20", 'SELECT ?, ?, ?, col1 FROM t2 WHERE t2.c3 = ? LIMIT ?, ?'],
+        ["SELECT 'it\\'s', 'a\\\\' , 3 FROM x /* unterminated 'secret", 'SELECT ?, ? , ? FROM x'],
       ];
       const { out } = runPhp(`echo json_encode(array_map(function ($q) { return Tracekit\\Hooks\\Sanitizer::sanitize($q); }, json_decode(${JSON.stringify(JSON.stringify(cases.map((c) => c[0])))}, true)));`, { runtime: 'absent' });
       expect(out).toEqual(cases.map((c) => c[1]));
