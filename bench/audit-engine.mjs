@@ -25,9 +25,8 @@ const dist = (p) => pathToFileURL(path.join(repo, 'dist/analyzers/php', p)).href
 if (process.argv[2] === '--child') {
   const [root, threads, prefilter] = process.argv.slice(3);
   const { runAudit } = await import(dist('audit.js'));
-  const report = await runAudit({ root, threads: Number(threads), prefilter: prefilter === 'on' });
   const tiers = {};
-  for (const f of report.perFile) tiers[f.analysis] = (tiers[f.analysis] ?? 0) + 1;
+  const report = await runAudit({ root, threads: Number(threads), prefilter: prefilter === 'on', onFileAnalysed: (_p, tier) => (tiers[tier] = (tiers[tier] ?? 0) + 1) });
   process.stdout.write(
     JSON.stringify({ bytes: report.files.bytes, files: report.files.scanned, tiers, maxRssKb: process.resourceUsage().maxRSS, callSites: report.coverage[1].callSites.total }) + '\n',
   );

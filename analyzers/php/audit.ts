@@ -11,7 +11,7 @@ import { TracekitError } from '../../src/errors.js';
 import { VERSION } from '../../src/version.js';
 import type { AnalyzeTask } from './analyze-file.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
-import type { FileFacts } from './facts.js';
+import type { FileFacts, FileTier } from './facts.js';
 import { DB_METHODS, SQLITE3_METHODS } from './catalog.js';
 import { createPool, type AnalysisPool } from './pool.js';
 import { ProjectModel } from './project.js';
@@ -33,6 +33,12 @@ export interface AuditOptions {
   maxFileBytes?: number;
   /** Called as files are analysed, for a progress bar. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Told, in path order once the run is done, how the engine read each file:
+   * the report's `analysis`, except that `scan` (the fast scanner's tier) is
+   * reported as `ast` there. For tests and benchmarks.
+   */
+  onFileAnalysed?: (path: string, tier: FileTier) => void;
   /**
    * Skip files holding none of the words any rule looks for (default true).
    * false parses every file; the counts are the same, only slower — for
@@ -79,8 +85,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   let vendor: AuditSummary | null = null;
   try {
     const prefilter = options.prefilter ?? true;
-    project = await analyseTree(projectFiles, pool, { maxFileBytes, prefilter }, progress);
-    if (includeVendor) vendor = await analyseTree(vendorFiles, pool, { maxFileBytes, prefilter }, progress);
+    const tierOf = options.onFileAnalysed;
+    project = await analyseTree(projectFiles, pool, { maxFileBytes, prefilter, tierOf }, progress);
+    if (includeVendor) vendor = await analyseTree(vendorFiles, pool, { maxFileBytes, prefilter, tierOf }, progress);
   } finally {
     await pool.close();
   }
@@ -132,7 +139,7 @@ function normaliseExtensions(extensions: readonly string[]): string[] {
 async function analyseTree(
   files: readonly DiscoveredFile[],
   pool: AnalysisPool,
-  settings: { maxFileBytes: number; prefilter: boolean },
+  settings: { maxFileBytes: number; prefilter: boolean; tierOf?: (path: string, tier: FileTier) => void },
   progress?: (count: number) => void,
 ): Promise<AuditSummary> {
   const { maxFileBytes } = settings;
@@ -169,6 +176,7 @@ async function analyseTree(
     });
     model = new ProjectModel(facts);
   }
+  if (settings.tierOf) for (const f of [...facts].sort((a, b) => (a.path < b.path ? -1 : 1))) settings.tierOf(f.path, f.analysis);
   return summarize({ files: facts, skipped }, model);
 }
 

@@ -11,6 +11,13 @@
 import type { FileAnalysis, SkippedFile } from './report.js';
 
 /**
+ * How the engine read a file: the report's FileAnalysis, plus `scan` (counted
+ * by the fast scanner, every rule exact without an AST; reported as `ast`,
+ * see docs/audit.md "Analysis tiers").
+ */
+export type FileTier = FileAnalysis | 'scan';
+
+/**
  * A symbolic type, resolved on the main thread once every file is known.
  * - `c`: an instance of class `n` (`fb`: the global class to try when `n` is
  *   not defined — only for docblock types, which are often written sloppily)
@@ -104,7 +111,7 @@ export interface ClassDecl {
 export interface FileFacts {
   /** Relative to the audited root, with forward slashes. */
   path: string;
-  analysis: FileAnalysis;
+  analysis: FileTier;
   bytes: number;
   parseError: { message: string; line: number | null } | null;
   calls: CallRec[];
@@ -123,7 +130,7 @@ export interface FileFacts {
 
 export type FileOutcome = { kind: 'facts'; facts: FileFacts } | { kind: 'skipped'; skipped: SkippedFile; bytes: number };
 
-export function emptyFacts(path: string, analysis: FileAnalysis, bytes: number): FileFacts {
+export function emptyFacts(path: string, analysis: FileTier, bytes: number): FileFacts {
   return {
     path,
     analysis,

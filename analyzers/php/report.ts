@@ -14,12 +14,6 @@ export type FileAnalysis =
   | 'ast'
   /** The parser rejected it; counted from its tokens (see docs/audit.md). */
   | 'tokens'
-  /**
-   * Counted from a fast token scan: it holds DB evidence but no method call
-   * that needs a receiver type, so every rule counts it exactly without an
-   * AST (see docs/audit.md, "Speed").
-   */
-  | 'scan'
   /** Holds none of the words any rule looks for, so it was not parsed. */
   | 'no-evidence';
 

@@ -64,7 +64,8 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
   for (const file of files) {
     const row: PerFile = {
       path: file.path,
-      analysis: file.analysis,
+      // The scan tier counts exactly what a parse would (docs/audit.md), so the report calls both `ast`.
+      analysis: file.analysis === 'scan' ? 'ast' : file.analysis,
       mysqliCallSites: 0,
       mysqliNewInstances: 0,
       pdoNewInstances: 0,
@@ -167,12 +168,12 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
   for (const row of perFile) {
     if (row.analysis !== 'no-evidence') continue;
     const counted = row.entryPointCalls + row.mysqliNewInstances + row.pdoNewInstances + row.pdoStaticRefs + row.methodCalls.mysqli + row.methodCalls.pdo + row.methodCalls.unknown;
-    if (counted > 0 || row.usesMysqli || row.usesPdo) row.analysis = 'scan';
+    if (counted > 0 || row.usesMysqli || row.usesPdo) row.analysis = 'ast';
   }
   const summary: AuditSummary = {
     files: {
       scanned: files.length,
-      parsed: files.filter((f) => f.analysis === 'ast').length,
+      parsed: perFile.filter((f) => f.analysis !== 'no-evidence').length,
       withMysqli: perFile.filter((f) => f.usesMysqli).length,
       withPdo: perFile.filter((f) => f.usesPdo).length,
       withBoth: perFile.filter((f) => f.usesMysqli && f.usesPdo).length,

@@ -11,14 +11,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../analyzers/php/audit.js';
+import type { FileTier } from '../../analyzers/php/facts.js';
 import type { AuditReport, PerFile } from '../../analyzers/php/report.js';
 
 const tree = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audit/tree');
 
 type Expected = Partial<Omit<PerFile, 'methodCalls' | 'path' | 'analysis'>> & { methodCalls?: Partial<PerFile['methodCalls']> };
 
-/** How each file is analysed by default (prefilter, scan tier, parse on demand); see docs/audit.md. */
-const TIERS: Record<string, PerFile['analysis']> = {
+/** How the engine reads each file by default (prefilter, scan tier, parse on demand); see docs/audit.md. */
+const TIERS: Record<string, FileTier> = {
   'broken/namespaced-broken.php': 'tokens',
   'broken/no-db-broken.php': 'tokens',
   'broken/syntax-error.php': 'tokens',
@@ -33,11 +34,11 @@ const TIERS: Record<string, PerFile['analysis']> = {
   'lib/db.php': 'ast',
   'lib/factory.php': 'ast',
   'lib/handles.php': 'ast',
-  'pages/list.php': 'scan',
+  'pages/list.php': 'no-evidence',
   'pages/orders.php': 'ast',
   'pages/profile.php': 'ast',
-  'pages/replica.php': 'scan',
-  'pages/report.php': 'scan',
+  'pages/replica.php': 'no-evidence',
+  'pages/report.php': 'no-evidence',
   'pages/reports.php': 'ast',
   'pages/shared.php': 'ast',
   'pages/stats.php': 'ast',
@@ -62,16 +63,27 @@ const MODES = [
 
 describe.each(MODES)('%s', (mode, modeOptions) => {
   let report: AuditReport;
+  const tiers: Record<string, FileTier> = {};
   beforeAll(async () => {
-    report = await runAudit({ root: tree, ...modeOptions });
+    report = await runAudit({ root: tree, ...modeOptions, onFileAnalysed: (p, tier) => (tiers[p] = tier) });
   });
 
-  it('analyses each file in the expected tier', () => {
-    const actual = Object.fromEntries(report.perFile.map((f) => [f.path, f.analysis]));
+  it('reads each file in the expected tier', () => {
     const expected = Object.fromEntries(
-      Object.entries(TIERS).map(([p, tier]) => [p, modeOptions === MODES[0][1] || tier === 'tokens' ? tier : 'ast']),
+      Object.entries(TIERS).map(([p, tier]) => [p, mode === 'default tiers' || tier === 'tokens' ? tier : 'ast']),
     );
-    expect(actual).toEqual(expected);
+    expect(tiers).toEqual(expected);
+  });
+
+  it('reports scanned files as `ast`, and files that counted nothing and were not parsed as `no-evidence`', () => {
+    const reported = Object.fromEntries(report.perFile.map((f) => [f.path, f.analysis]));
+    const expected = Object.fromEntries(
+      Object.entries(TIERS).map(([p, tier]) => [
+        p,
+        tier === 'tokens' ? 'tokens' : mode === 'default tiers' && p === 'rules/words-inside.php' ? 'no-evidence' : 'ast',
+      ]),
+    );
+    expect(reported).toEqual(expected);
   });
 
   function row(relPath: string): PerFile {
@@ -288,7 +300,7 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
     it('totals', () => {
       expect(report.files).toEqual({
         scanned: 34,
-        parsed: mode === 'default tiers' ? 16 : 31,
+        parsed: mode === 'default tiers' ? 33 : 34,
         withMysqli: 19,
         withPdo: 9,
         withBoth: 4,
