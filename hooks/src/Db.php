@@ -226,7 +226,9 @@ final class Db
                 }
             }
             if ($failed) {
-                $span->setAttribute('db.response.status_code', (string) $errno);
+                if ($errno !== 0) {
+                    $span->setAttribute('db.response.status_code', (string) $errno);
+                }
                 $span->recordError($errno !== 0 ? (string) $errno : '_OTHER', $message);
             }
             $span->end();
