@@ -86,6 +86,7 @@ const T_CURLY_OPEN = tokenId('T_CURLY_OPEN');
 const T_DOLLAR_OPEN_CURLY_BRACES = tokenId('T_DOLLAR_OPEN_CURLY_BRACES');
 const T_STATIC = tokenId('T_STATIC');
 const T_GOTO = tokenId('T_GOTO');
+const T_NS_SEPARATOR = tokenId('T_NS_SEPARATOR');
 
 /**
  * The facts of a token stream. With `analysis` 'scan' the file parsed fine
@@ -166,16 +167,38 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
       let type: 'class' | 'function' | 'const' = 'class';
       if (kinds[j] === T_FUNCTION) { type = 'function'; j++; }
       else if (kinds[j] === T_CONST) { type = 'const'; j++; }
-      while (j < n && isName(kinds[j])) {
-        const full = texts[j]!;
-        let alias: string | null = null;
-        j++;
-        if (kinds[j] === T_AS && isName(kinds[j + 1])) { alias = texts[j + 1]!; j += 2; }
-        if (type === 'function') names.addFunctionImport(full, alias);
-        else if (type === 'class') {
+      const addImport = (itemType: 'class' | 'function' | 'const', full: string, alias: string | null): void => {
+        if (itemType === 'function') names.addFunctionImport(full, alias);
+        else if (itemType === 'class') {
           names.addClassImport(full, alias);
           facts.classRefs.push({ c: full.replace(/^\\/, '').toLowerCase(), how: 'import' });
         }
+      };
+      while (j < n && isName(kinds[j])) {
+        const full = texts[j]!;
+        j++;
+        // Group use: `use A\{B, C as D}`, `use function A\{b, c as d}`, `use A\{function b}`.
+        if ((kinds[j] === '\\' || kinds[j] === T_NS_SEPARATOR) && kinds[j + 1] === '{') {
+          const prefix = full.replace(/\\$/, '');
+          j += 2;
+          while (j < n && kinds[j] !== '}') {
+            let itemType = type;
+            if (kinds[j] === T_FUNCTION) { itemType = 'function'; j++; }
+            else if (kinds[j] === T_CONST) { itemType = 'const'; j++; }
+            if (!isName(kinds[j])) { j++; continue; }
+            const item = `${prefix}\\${texts[j]!}`;
+            let alias: string | null = null;
+            j++;
+            if (kinds[j] === T_AS && isName(kinds[j + 1])) { alias = texts[j + 1]!; j += 2; }
+            addImport(itemType, item, alias);
+            if (kinds[j] === ',') j++;
+          }
+          j++;
+          break;
+        }
+        let alias: string | null = null;
+        if (kinds[j] === T_AS && isName(kinds[j + 1])) { alias = texts[j + 1]!; j += 2; }
+        addImport(type, full, alias);
         if (kinds[j] !== ',') break;
         j++;
       }

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../analyzers/php/audit.js';
 import type { AuditReport } from '../../analyzers/php/report.js';
 import { scanPhp } from '../../analyzers/php/scanner.js';
+import { parseText } from '../../analyzers/php/analyze-file.js';
+import { factsFromTokens } from '../../analyzers/php/token-facts.js';
 
 const names = (code: string): string[] => scanPhp(code).texts.filter((t) => /^[\\$A-Za-z_]/.test(t));
 
@@ -44,6 +46,32 @@ describe('scanPhp', () => {
     expect(scanPhp('<?php $a = <<<EOT\nnever closed\n').suspect).toBe(true);
     expect(scanPhp('<?php #[Attr] class A { function f() { return [1, (2)]; } }').suspect).toBe(false);
   });
+});
+
+describe('token facts against AST facts', () => {
+  const cases: Record<string, string> = {
+    'group use of functions and classes': [
+      '<?php namespace P;',
+      'use function App\\Db\\{db_run as run, db_all};',
+      'use App\\{Models\\User, function helper as h};',
+      'run(1); db_all(); h(); new User(); mysqli_query($l, "x"); \\mysqli_close($l);',
+    ].join('\n'),
+    'functions and methods in classes and namespaces': [
+      '<?php namespace Shop { class Db extends \\mysqli { function run($q) { return mysqli_query($this, $q); } } }',
+      'namespace { function page() { $f = function () { return mysqli_ping($GLOBALS["l"]); }; return db_q(1) + strlen("mysqli_x()"); } }',
+    ].join('\n'),
+  };
+  for (const [name, code] of Object.entries(cases)) {
+    it(name, () => {
+      const fromTokens = factsFromTokens(scanPhp(code), 'x.php', code.length, 'scan');
+      const fromAst = parseText(code, 'x.php', code.length);
+      expect(fromAst.parseError).toBeNull();
+      expect(fromTokens.calls).toEqual(fromAst.calls);
+      expect(fromTokens.news).toEqual(fromAst.news);
+      expect(fromTokens.functions.map((f) => [f.key, f.name])).toEqual(fromAst.functions.map((f) => [f.key, f.name]));
+      expect(fromTokens.classes.map((c) => [c.key, c.parent])).toEqual(fromAst.classes.map((c) => [c.key, c.parent]));
+    });
+  }
 });
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/legacy-app');
