@@ -112,7 +112,9 @@ export async function startSidecar(input: DeepPartial<SidecarConfig> | SidecarCo
   } catch (error) {
     for (const server of servers) server.close();
     await closeUpstream();
-    throw error;
+    if (error instanceof TracekitError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    throw new TracekitError('SIDECAR_LISTEN_FAILED', `--socket: expected to create ${config.socket?.path ?? 'the socket'} (mode 0${config.socket?.mode.toString(8)}), found ${e.code ?? e.message}${e.path ? ` at ${e.path}` : ''}; pick another --socket or --no-socket`, { cause: error });
   }
 
   // Supervisors and tests wait for this line, so it is written at any level but 'silent'.

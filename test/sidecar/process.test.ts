@@ -182,6 +182,14 @@ describe('tracekit sidecar as a process', () => {
     expect(r.stderr).toMatch(/c\.yaml: .*bogus.*\[TRACEKIT_E_SIDECAR_BAD_CONFIG\]/);
   });
 
+  it('explains a socket path it cannot create (exit 2, no stack trace)', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'file'), 'not a directory');
+    const r = runCli(['--listen', '127.0.0.1:0', '--socket', path.join(dir, 'file', 'otlp.sock')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tracekit: --socket: expected to create .*otlp\.sock .*found (EEXIST|ENOTDIR).*\[TRACEKIT_E_SIDECAR_LISTEN_FAILED\]\n$/);
+  });
+
   it('has --help with examples', () => {
     const r = runCli(['--help']);
     expect(r.status).toBe(0);
