@@ -122,6 +122,36 @@ describe('sidecar upstream failures', () => {
     expect(sidecar.metrics().itemsDropped).toEqual({});
   });
 
+  it('loses nothing without a spool either: batches whose retries ran out stay in memory until the upstream is back', async () => {
+    const probe = await new TestUpstream().start();
+    const port = probe.port;
+    await probe.close();
+    sidecar = await startSidecar(
+      {
+        listen: { host: '127.0.0.1', port: 0 },
+        socket: null,
+        upstream: { url: `http://127.0.0.1:${port}` },
+        batchTimeoutMillis: 10,
+        maxBatchItems: 50,
+        retry: { initialBackoffMillis: 10, maxBackoffMillis: 20, maxAttempts: 2, maxElapsedMillis: 1000 },
+      },
+      { logger: silent },
+    );
+    const acked: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await post(10, 700 + i);
+      expect(r.status).toBe(200);
+      acked.push(...r.spanIds);
+    }
+    // Several rounds of exhausted retries while the upstream is down.
+    await eventually(() => (sidecar!.metrics().upstreamRequests['traces/retryable'] ?? 0) >= 8, 'retries running out repeatedly');
+    expect(sidecar.metrics().itemsDropped).toEqual({});
+    upstream = await new TestUpstream().start(port);
+    await upstream.waitForSpans(acked.length);
+    expect(new Set(upstream.acceptedSpanIds)).toEqual(new Set(acked));
+    await eventually(() => sidecar!.metrics().queueBytes === 0, 'memory queue empty');
+  });
+
   it('answers 503 with Retry-After when memory is full and there is no spool, and counts it', async () => {
     const probe = await new TestUpstream().start();
     const port = probe.port;
