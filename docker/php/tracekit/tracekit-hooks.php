@@ -25,47 +25,42 @@ namespace Tracekit\Hooks {
          * (?, :name) are kept. A string left open at the end (a truncated statement)
          * is still replaced, so no literal can leak through a cut.
          *
-         * One regular expression walks the text left to right, so a quote inside a
-         * comment or a comment marker inside a string is read the way MySQL reads it.
+         * Each pass skips what an earlier construct owns with (*SKIP)(*F): comments
+         * are removed outside strings and identifiers, then strings outside
+         * identifiers, then numbers outside identifiers; so a quote inside a comment
+         * or a comment marker inside a string is read the way MySQL reads it.
+         * Plain preg_replace passes, no PHP callback: a legacy app that concatenates
+         * its literals misses the per-statement cache on every query, so this runs
+         * often (measured side by side on a 160-byte statement: 11.7 µs with one
+         * callback pass, 3.0 µs like this; bench/hooks/sanitize.php times it alone).
          */
         final class Sanitizer
         {
-            const PATTERN = '~
-                (?<str> \'(?:[^\'\\\\]|\\\\.|\'\')*(?:\'|\z) | "(?:[^"\\\\]|\\\\.|"")*(?:"|\z) )
-              | (?<ident> `(?:[^`]|``)*(?:`|\z) )
-              | (?<comment> /\*.*?(?:\*/|\z) | --(?=[ \t\r\n]|\z)[^\n]* | \#[^\n]* )
-              | (?<num> (?<![\w$.])(?:0x[0-9A-Fa-f]+|0b[01]+|[xX]\'[0-9A-Fa-f]*\'|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?![\w$]) )
-              | (?<param> :[A-Za-z_][\w]* )
-            ~xs';
+            const IDENT = '`(?:[^`]|``)*(?:`|\z)';
+            const STR = '(?:(?<![\w$])[xXbBnN])?\'(?:[^\'\\\\]|\\\\.|\'\')*(?:\'|\z)|"(?:[^"\\\\]|\\\\.|"")*(?:"|\z)';
+            const COMMENT = '/\*.*?(?:\*/|\z)|--(?=[ \t\r\n]|\z)[^\n]*|\#[^\n]*';
+            const NUMBER = '(?<![\w$.])(?:0x[0-9A-Fa-f]+|0b[01]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?![\w$])';
+
+            /** @var string[]|null */
+            private static $patterns = null;
 
             public static function sanitize(string $sql): string
             {
-                $out = \preg_replace_callback(self::PATTERN, [self::class, 'replace'], $sql);
+                if (self::$patterns === null) {
+                    self::$patterns = [
+                        '~(?:' . self::IDENT . '|' . self::STR . ')(*SKIP)(*F)|' . self::COMMENT . '~s',
+                        '~' . self::IDENT . '(*SKIP)(*F)|' . self::STR . '~s',
+                        '~' . self::IDENT . '(*SKIP)(*F)|' . self::NUMBER . '~',
+                        '~\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)~i',
+                        '~\s+~',
+                    ];
+                }
+                $out = \preg_replace(self::$patterns, [' ', '?', '?', 'IN (?)', ' '], $sql);
                 if (!\is_string($out)) {
                     // PCRE gave up (backtrack limit): export nothing rather than the raw text.
                     return '?';
                 }
-                $out = \preg_replace('/\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)/i', 'IN (?)', $out);
-                $out = \preg_replace('/\s+/', ' ', (string) $out);
-                return \trim((string) $out);
-            }
-
-            /** @param array<int|string, string> $m */
-            private static function replace(array $m): string
-            {
-                if (isset($m['str']) && $m['str'] !== '') {
-                    return '?';
-                }
-                if (isset($m['ident']) && $m['ident'] !== '') {
-                    return $m['ident'];
-                }
-                if (isset($m['comment']) && $m['comment'] !== '') {
-                    return ' ';
-                }
-                if (isset($m['num']) && $m['num'] !== '') {
-                    return '?';
-                }
-                return $m[0];
+                return \trim($out);
             }
         }
     }
@@ -134,8 +129,16 @@ namespace Tracekit\Hooks {
                 'PDOStatement::execute' => ['pdo', '', 'stmtThis', 'stmt'],
             ];
 
-            /** @var bool true once the extension hooks are registered: the wrappers then stand down */
+            /** @var bool true once some extension hooks are registered */
             public static $extActive = false;
+            /**
+             * The calls the extension hooks (same names as CALLS): for these the
+             * wrappers stand down, so a call is never traced twice; a call the audit
+             * did not see, so nothing hooks, is still traced by its wrapper.
+             *
+             * @var array<string, bool>
+             */
+            public static $hooked = [];
             /** @var bool|null */
             private static $raw = null;
             /** @var array<string, array{0: string, 1: string}> raw SQL => [text, operation] */
@@ -162,7 +165,7 @@ namespace Tracekit\Hooks {
              */
             public static function begin(string $call, $object, array $args)
             {
-                if (self::$extActive) {
+                if (self::$extActive && isset(self::$hooked[$call])) {
                     return null;
                 }
                 return self::open($call, $object, $args);
@@ -287,7 +290,9 @@ namespace Tracekit\Hooks {
                         }
                     }
                     if ($failed) {
-                        $span->setAttribute('db.response.status_code', (string) $errno);
+                        if ($errno !== 0) {
+                            $span->setAttribute('db.response.status_code', (string) $errno);
+                        }
                         $span->recordError($errno !== 0 ? (string) $errno : '_OTHER', $message);
                     }
                     $span->end();
@@ -582,8 +587,8 @@ namespace Tracekit\Hooks {
 
             /**
              * Registers a pre/post pair per target ([class or null, function]) and
-             * makes the wrappers stand down, so a call is never traced twice. Returns
-             * how many hooks the extension accepted.
+             * makes the wrappers of the hooked calls stand down, so a call is never
+             * traced twice. Returns how many hooks the extension accepted.
              *
              * @param array<int, array{0: string|null, 1: string}> $targets
              */
@@ -600,6 +605,7 @@ namespace Tracekit\Hooks {
                     }
                     if ($ok === true) {
                         $accepted++;
+                        Db::$hooked[$call] = true;
                     }
                 }
                 if ($accepted > 0) {

@@ -16,7 +16,10 @@ namespace Tracekit\Prepend;
             return true;
         });
         $guarded = true;
-        if (!\class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
+        // Switched off (the runtime's own rules): do not even load the runtime.
+        $off = \strtolower(\trim((string) \getenv('OTEL_SDK_DISABLED'))) === 'true'
+            || \in_array(\strtolower(\trim((string) \getenv('TRACEKIT_DISABLED'))), ['1', 'true', 'yes', 'on'], true);
+        if (!$off && !\class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
             $runtime = __DIR__ . '/tracekit-runtime.php';
             // A runtime of the wrong size (truncated, replaced, half-copied) is never compiled.
             if (!\is_file($runtime) || !\is_readable($runtime) || \filesize($runtime) !== 52286) {
@@ -45,7 +48,7 @@ namespace Tracekit\Prepend;
             }
         }
         try {
-            if (\class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
+            if (!$off && \class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
                 \Tracekit\Runtime\Bootstrap::start(['serviceName' => 'legacy-app', 'endpoint' => 'unix:///run/tracekit/otlp.sock', 'version' => '0.1.0']);
             }
         } finally {
