@@ -32,7 +32,7 @@ export function registerSidecar(program: Command, ctx: CommandContext): void {
   program
     .command('sidecar')
     .description('Run the local OTLP relay: take spans in microseconds, batch, retry and spool them to the collector')
-    .option('--listen <host:port>', 'loopback TCP address to listen on (port 0 picks one)', undefined)
+    .option('--listen <host:port>', 'loopback TCP address to listen on (default 127.0.0.1:4318; port 0 picks one)', undefined)
     .option('--no-listen', 'do not listen on TCP')
     .option('--socket <path>', 'unix socket to listen on (default /run/tracekit/otlp.sock)')
     .option('--no-socket', 'do not listen on a unix socket')
