@@ -1,5 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { request } from 'undici';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -90,8 +92,9 @@ describe('sidecar with real OTLP clients', () => {
   });
 
   it('writes OTLP/JSON lines to a file: upstream', async () => {
-    const { mkdtemp, readFile } = await import('node:fs/promises');
-    const dir = await mkdtemp('/tmp/tracekit-file-');
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-file-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = `${dir}/out.jsonl`;
     upstream = await new TestUpstream().start();
     sidecar = await startSidecar({ listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: `file:${file}` }, batchTimeoutMillis: 20 }, { logger: silent });
