@@ -3,6 +3,7 @@
 // resolving the configuration, the root span, a few child spans and the
 // OTLP/JSON encoding. Run: php bench/php/encode.php [iterations]
 require __DIR__ . '/../../php-bootstrap/load.php';
+require __DIR__ . '/protobuf-encoder.php';
 
 use Tracekit\Runtime\Config;
 use Tracekit\Runtime\HttpRequest;
@@ -51,6 +52,14 @@ foreach ([1, 6, 50] as $spans) {
     measure(sprintf('OtlpJson::encode of %d span(s) (%d bytes)', $spans, $bytes), $n, function () use ($finished, $resource) {
         OtlpJson::encode($finished, $resource, '0.1.0');
     });
+    $proto = \TracekitBench\Protobuf::encode($finished, $resource, '0.1.0');
+    measure(sprintf('hand-written protobuf, same %d span(s) (%d bytes)', $spans, strlen($proto)), $n, function () use ($finished, $resource) {
+        \TracekitBench\Protobuf::encode($finished, $resource, '0.1.0');
+    });
+    if (getenv('BENCH_DUMP_PROTOBUF') !== false && $spans === 6) {
+        file_put_contents(getenv('BENCH_DUMP_PROTOBUF'), $proto);
+        file_put_contents(getenv('BENCH_DUMP_PROTOBUF') . '.json', OtlpJson::encode($finished, $resource, '0.1.0'));
+    }
 }
 measure('ResourceInfo::attributes', $n, function () use ($config) { ResourceInfo::attributes($config); });
 measure('get_declared_classes()', $n, function () { count(get_declared_classes()); });
