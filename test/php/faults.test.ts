@@ -137,6 +137,7 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
         prepend,
         env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector.invalid:4318', OTEL_TRACES_SAMPLER: 'bogus', OTEL_TRACES_SAMPLER_ARG: '-1', TRACEKIT_EXPORT_TIMEOUT_MS: 'soon', OTEL_RESOURCE_ATTRIBUTES: '==,%zz', TRACEKIT_FINISH_REQUEST: 'perhaps' },
       },
+      'production/switched off': { ini: PRODUCTION, prepend, env: { TRACEKIT_DISABLED: '1' } },
       'production/sidecar hung, 1 s budget': { ini: PRODUCTION, prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${dir}/hung-long.sock`, TRACEKIT_EXPORT_TIMEOUT_MS: '1000' } },
       'development/baseline': { ini: DEVELOPMENT, prepend: null, env: {} },
       'development/sidecar up': { ini: DEVELOPMENT, prepend, env: {} },
@@ -169,7 +170,7 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
 
   for (const profile of ['production', 'development'] as const) {
     const traced = profile === 'production'
-      ? ['sidecar up', 'socket missing', 'connection refused', 'sidecar hung', 'socket not writable', 'bad configuration']
+      ? ['sidecar up', 'socket missing', 'connection refused', 'sidecar hung', 'socket not writable', 'bad configuration', 'switched off']
       : ['sidecar up', 'sidecar hung'];
     describe(`${profile} php.ini`, () => {
       it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
