@@ -73,20 +73,41 @@ async function stop(p) {
   await done;
 }
 
-function body(spans) {
+/** Deterministic PRNG (mulberry32) so every run posts the same bodies. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * One export request of `spans` DB spans shaped like the bootstrap's, with
+ * ids, timestamps and a literal varied per body: identical bodies would make
+ * the forwarded batches compress ~15x better than real traffic does.
+ */
+function body(spans, seed) {
+  const rnd = prng(seed);
+  const hex = (bytes) => Array.from({ length: bytes }, () => Math.floor(rnd() * 256).toString(16).padStart(2, '0')).join('');
+  const traceId = hex(16);
   const list = [];
   for (let i = 0; i < spans; i++) {
+    const start = 1700000000000000000n + BigInt(Math.floor(rnd() * 1e12));
     list.push({
-      traceId: (i + 1).toString(16).padStart(32, '0'),
-      spanId: (i + 1).toString(16).padStart(16, '0'),
-      parentSpanId: '00000000000000ff',
+      traceId,
+      spanId: hex(8),
+      parentSpanId: hex(8),
       name: 'SELECT shop.products',
       kind: 3,
-      startTimeUnixNano: '1700000000000000000',
-      endTimeUnixNano: '1700000000004000000',
+      startTimeUnixNano: String(start),
+      endTimeUnixNano: String(start + BigInt(Math.floor(rnd() * 5e6))),
       attributes: [
         { key: 'db.system.name', value: { stringValue: 'mysql' } },
-        { key: 'db.query.text', value: { stringValue: 'SELECT id, name, price FROM products WHERE category_id = ? ORDER BY name LIMIT ?' } },
+        { key: 'db.query.text', value: { stringValue: `SELECT id, name, price FROM products WHERE category_id = ? ORDER BY name LIMIT ${Math.floor(rnd() * 100)}` } },
         { key: 'server.address', value: { stringValue: 'db.internal' } },
         { key: 'server.port', value: { intValue: '3306' } },
       ],
@@ -96,11 +117,24 @@ function body(spans) {
   return Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, JSON.stringify(doc)).bytes);
 }
 
-async function wrk(url, bodyFile, connections, seconds) {
-  const script = path.join(path.dirname(bodyFile), 'post.lua');
+const BODIES_PER_SIZE = 64;
+
+/** Writes BODIES_PER_SIZE varied bodies as PREFIX0.pb … and returns PREFIX and the mean size. */
+async function writeBodies(prefix, spans) {
+  let total = 0;
+  for (let i = 0; i < BODIES_PER_SIZE; i++) {
+    const b = body(spans, spans * 1000 + i);
+    total += b.length;
+    await writeFile(`${prefix}${i}.pb`, b);
+  }
+  return { prefix, meanBytes: Math.round(total / BODIES_PER_SIZE) };
+}
+
+async function wrk(url, bodyPrefix, connections, seconds) {
+  const script = path.join(path.dirname(bodyPrefix), 'post.lua');
   // Spawned asynchronously so the outage sampler keeps running meanwhile.
   const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], {
-    env: { ...process.env, BODY_FILE: bodyFile },
+    env: { ...process.env, BODY_PREFIX: bodyPrefix, BODY_COUNT: String(BODIES_PER_SIZE) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -152,7 +186,23 @@ const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-bench-'));
 await writeFile(
   path.join(dir, 'post.lua'),
-  `local f = io.open(os.getenv("BODY_FILE"), "rb")\nwrk.method = "POST"\nwrk.body = f:read("*a")\nf:close()\nwrk.headers["Content-Type"] = "application/x-protobuf"\n`,
+  [
+    'local prefix = os.getenv("BODY_PREFIX")',
+    'local count = tonumber(os.getenv("BODY_COUNT"))',
+    'local bodies = {}',
+    'for i = 1, count do',
+    '  local f = io.open(prefix .. (i - 1) .. ".pb", "rb")',
+    '  bodies[i] = f:read("*a")',
+    '  f:close()',
+    'end',
+    'local headers = { ["Content-Type"] = "application/x-protobuf" }',
+    'local n = 0',
+    'request = function()',
+    '  n = n % count + 1',
+    '  return wrk.format("POST", nil, headers, bodies[n])',
+    'end',
+    '',
+  ].join('\n'),
 );
 const sinkScript = path.join(root, 'bench/sidecar/sink.mjs');
 const tracekit = path.join(root, 'bin/tracekit.js');
@@ -164,9 +214,7 @@ const sidecar = await start(process.execPath, [tracekit, 'sidecar', '--listen', 
 const rows = [];
 try {
   for (const spans of only === 'outage' ? [] : spanCounts) {
-    const file = path.join(dir, `body-${spans}.pb`);
-    const bytes = body(spans);
-    await writeFile(file, bytes);
+    const { prefix: file, meanBytes } = await writeBodies(path.join(dir, `body-${spans}-`), spans);
     for (const c of concurrencies) {
       const runs = { bare: [], sidecar: [] };
       const before = { up: (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests, accepted: await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total') };
@@ -195,7 +243,7 @@ try {
       };
       const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest') });
       const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
-      rows.push({ spans, bodyBytes: bytes.length, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted });
+      rows.push({ spans, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted });
       const r = rows.at(-1);
       process.stderr.write(`spans=${spans} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}\n`);
     }
@@ -215,8 +263,7 @@ if (only !== 'ingest') {
     tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${deadPort}`,
     '--max-queue-bytes', String(outageQueue), '--spool-dir', spoolDir, '--max-spool-bytes', '256MiB', '--log-level', 'error',
   ]);
-  const file100 = path.join(dir, 'body-outage.pb');
-  await writeFile(file100, body(10));
+  const { prefix: file100 } = await writeBodies(path.join(dir, 'body-outage-'), 10);
   let maxQueue = 0;
   let maxRss = 0;
   let maxSpool = 0;
@@ -261,7 +308,7 @@ const lines = [];
 lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating bare/sidecar order, medians (ratio = median of the per-round ratios), same machine.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
-lines.push('| spans/request | body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |');
+lines.push('| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |');
 lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const perFiveK = r.spansAccepted > 0 ? ((r.upstreamRequests / r.spansAccepted) * 5000).toFixed(2) : 'n/a';
