@@ -11,7 +11,7 @@ import { EVIDENCE_PATTERN, RECEIVER_PATTERN } from './catalog.js';
 import { scanPhp } from './scanner.js';
 import { collectAstFacts } from './ast-facts.js';
 import { collectTokenFacts, factsFromTokens, type TokenEngine } from './token-facts.js';
-import type { FileOutcome } from './facts.js';
+import { emptyFacts, type FileFacts, type FileOutcome } from './facts.js';
 
 const require = createRequire(import.meta.url);
 
@@ -82,23 +82,40 @@ export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings): FileO
   }
   // latin1 maps every byte to one code point, so non-UTF-8 legacy files still read.
   const text = isUtf8(bytes) ? bytes.toString('utf8') : bytes.toString('latin1');
-  if (settings.mode === 'ast' || settings.prefilter === false) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+  try {
+    return analyzeText(text, task.relPath, bytes.length, settings);
+  } catch (error) {
+    // A bug of ours on one odd file must not end the run: count the file from php-parser's tokens, flagged.
+    const message = `tracekit could not analyse this file (${(error as Error).message}); counted from its tokens`;
+    let facts: FileFacts;
+    try {
+      facts = collectTokenFacts(getEngine(), text, task.relPath, bytes.length);
+    } catch {
+      facts = emptyFacts(task.relPath, 'tokens', bytes.length);
+    }
+    facts.parseError = { message, line: null };
+    return { kind: 'facts', facts };
+  }
+}
+
+function analyzeText(text: string, relPath: string, byteLength: number, settings: AnalyzeSettings): FileOutcome {
+  if (settings.mode === 'ast' || settings.prefilter === false) return { kind: 'facts', facts: parseText(text, relPath, byteLength) };
   if (!EVIDENCE_PATTERN.test(text)) {
     // No rule can count anything here, but the file may call an entry point, create a user subclass of
     // PDO, or define what another file's receiver needs: a scan records that (the merge step decides).
     const tokens = scanPhp(text);
-    const facts = tokens.suspect ? parseText(text, task.relPath, bytes.length) : factsFromTokens(tokens, task.relPath, bytes.length, 'scan');
+    const facts = tokens.suspect ? parseText(text, relPath, byteLength) : factsFromTokens(tokens, relPath, byteLength, 'scan');
     if (facts.parseError === null) facts.analysis = 'no-evidence';
     return { kind: 'facts', facts };
   }
   // Only method calls need receiver types, hence an AST; everything else counts exactly from a scan.
-  if (RECEIVER_PATTERN.test(text)) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
+  if (RECEIVER_PATTERN.test(text)) return { kind: 'facts', facts: parseText(text, relPath, byteLength) };
   const tokens = scanPhp(text);
-  if (tokens.suspect) return { kind: 'facts', facts: parseText(text, task.relPath, bytes.length) };
-  return { kind: 'facts', facts: factsFromTokens(tokens, task.relPath, bytes.length, 'scan') };
+  if (tokens.suspect) return { kind: 'facts', facts: parseText(text, relPath, byteLength) };
+  return { kind: 'facts', facts: factsFromTokens(tokens, relPath, byteLength, 'scan') };
 }
 
-export function parseText(text: string, relPath: string, byteLength: number) {
+export function parseText(text: string, relPath: string, byteLength: number): FileFacts {
   const php = getEngine();
   let program: unknown;
   try {

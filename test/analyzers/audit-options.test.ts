@@ -85,6 +85,19 @@ describe('limits', () => {
     expect(report.mysqli.callSites).toBe(11);
   });
 
+  it('counts a file too deep for the parser from its tokens, flags it, and goes on', async () => {
+    const root = path.join(temp, 'deep');
+    await cp(path.join(tree, 'rules'), root, { recursive: true });
+    const terms = Array.from({ length: 20000 }, (_, i) => `$v${i}`).join(' . ');
+    await writeFile(path.join(root, 'deep.php'), `<?php $x = ${terms}; $db->query($x); mysqli_query($l, $x);\n`);
+    const report = await runAudit({ root, threads: 0 });
+    const deep = report.perFile.find((f) => f.path === 'deep.php')!;
+    expect(deep).toMatchObject({ analysis: 'tokens', mysqliCallSites: 1, methodCalls: { mysqli: 0, pdo: 0, unknown: 1 } });
+    expect(deep.parseError).not.toBeNull();
+    expect(report.parseErrors.map((e) => e.path)).toEqual(['deep.php']);
+    expect(report.mysqli.callSites).toBe(12);
+  });
+
   it.skipIf(isRoot)('skips an unreadable file with a reason and goes on', async () => {
     const root = path.join(temp, 'unreadable');
     await cp(path.join(tree, 'rules'), root, { recursive: true });
