@@ -29,6 +29,7 @@ const TIERS: Record<string, FileTier> = {
   'lib/AppDb.php': 'ast',
   'lib/AuditLog.php': 'ast',
   'lib/ReadReplica.php': 'scan',
+  'lib/Registry.php': 'ast',
   'lib/ReportQuery.php': 'ast',
   'lib/UserRepository.php': 'ast',
   'lib/db.php': 'ast',
@@ -37,6 +38,7 @@ const TIERS: Record<string, FileTier> = {
   'pages/list.php': 'no-evidence',
   'pages/orders.php': 'ast',
   'pages/profile.php': 'ast',
+  'pages/registry.php': 'ast',
   'pages/replica.php': 'no-evidence',
   'pages/report.php': 'no-evidence',
   'pages/reports.php': 'ast',
@@ -174,7 +176,7 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
 
     it('counts `new` of a user subclass as a mysqli instance and its methods as mysqli calls', () => {
       expectRow('pages/orders.php', { mysqliNewInstances: 1, methodCalls: { mysqli: 1 }, entryPointCalls: 1, usesMysqli: true });
-      expect(report.mysqli.newByClass).toEqual({ AppDb: 1, mysqli: 1 });
+      expect(report.mysqli.newByClass).toEqual({ AppDb: 1, mysqli: 2 });
     });
 
     it('finds `new ReadReplica` (a PDO subclass) in a file with no DB word, by demand parsing', () => {
@@ -207,7 +209,19 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
       expect(report.methodCalls.byMethod.unknown).toEqual({ query: 1 });
     });
 
-    it('types a factory defined in a file with no DB word (found by demand parsing for `shared_link(`)', () => {
+    it('types static factories, promoted constructor properties, closure `use`, ternaries and $GLOBALS[…]', () => {
+      expectRow('lib/Registry.php', { pdoNewInstances: 1, methodCalls: { pdo: 1 }, usesPdo: true });
+      expectRow('pages/registry.php', {
+        mysqliCallSites: 1,
+        mysqliNewInstances: 1,
+        methodCalls: { mysqli: 2, pdo: 2 },
+        entryPointCalls: 1,
+        usesMysqli: true,
+        usesPdo: true,
+      });
+    });
+
+    it('types a factory defined in a file with no DB word (parsed on demand for `shared_link()`)', () => {
       expectRow('lib/handles.php', {});
       expectRow('pages/shared.php', { methodCalls: { mysqli: 1 }, usesMysqli: true });
     });
@@ -299,25 +313,25 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
   describe('the whole tree', () => {
     it('totals', () => {
       expect(report.files).toEqual({
-        scanned: 34,
-        parsed: mode === 'default tiers' ? 33 : 34,
-        withMysqli: 19,
-        withPdo: 9,
-        withBoth: 4,
+        scanned: 36,
+        parsed: mode === 'default tiers' ? 35 : 36,
+        withMysqli: 20,
+        withPdo: 11,
+        withBoth: 5,
         withLegacyMysql: 1,
         withOther: 1,
         parseErrors: 3,
         skipped: 1,
         bytes: report.perFile.length > 0 ? expect.any(Number) : 0,
       });
-      expect(report.mysqli.callSites).toBe(24);
-      expect(report.mysqli.newInstances).toBe(2);
-      expect(report.pdo.newInstances).toBe(5);
+      expect(report.mysqli.callSites).toBe(25);
+      expect(report.mysqli.newInstances).toBe(3);
+      expect(report.pdo.newInstances).toBe(6);
       expect(report.pdo.staticRefs).toBe(4);
-      expect(report.methodCalls).toMatchObject({ mysqli: 13, pdo: 5, unknown: 1 });
+      expect(report.methodCalls).toMatchObject({ mysqli: 15, pdo: 8, unknown: 1 });
       expect(report.mysqli.byFunction).toEqual({
         mysqli_close: 2,
-        mysqli_connect: 2,
+        mysqli_connect: 3,
         mysqli_errno: 1,
         mysqli_error: 2,
         mysqli_fetch_assoc: 2,
@@ -347,12 +361,14 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
         'db_fetch_all function lib/db.php:10 mysqli direct=1 callers=2/2',
         'db_query function lib/db.php:4 mysqli direct=1 callers=2/2',
         'AppDb::run method lib/AppDb.php:9 mysqli direct=1 callers=1/1',
+        'Registry::getInstance method lib/Registry.php:6 pdo direct=1 callers=1/1',
         'db_escape function lib/db.php:20 mysqli direct=1 callers=1/1',
         'report_db function lib/factory.php:5 pdo direct=1 callers=1/1',
         'AppDb::begin method lib/AppDb.php:15 mysqli direct=1 callers=0/0',
         'App\\UserRepository::find method lib/UserRepository.php:15 pdo direct=2 callers=0/0',
         'AuditLog::purge method lib/AuditLog.php:17 mysqli direct=1 callers=0/0',
         'AuditLog::write method lib/AuditLog.php:12 mysqli direct=1 callers=0/0',
+        'Promoted::count method lib/Registry.php:21 pdo direct=1 callers=0/0',
         'Shop\\Broken\\BrokenDb::fetchAll method broken/namespaced-broken.php:18 mysqli direct=1 callers=0/0',
         'broken_page function broken/syntax-error.php:2 mysqli+pdo direct=2 callers=0/0',
         'stats_refresh function pages/stats.php:9 mysqli direct=1 callers=0/0',
@@ -367,16 +383,16 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
 
     it('coverage per way of instrumenting', () => {
       const brief = report.coverage.map((c) => `${c.mode} ${c.callSites.covered}/${c.callSites.total}=${c.callSites.share} files ${c.files.covered}/${c.files.total}=${c.files.share}`);
-      // 49 DB call sites = 24 mysqli_* + 13 mysqli methods + 5 PDO methods + 2 new mysqli + 5 new PDO, in 21 files.
-      // otel-auto-pdo sees 5 PDO methods + 5 new PDO; 4 files have only PDO sites.
-      // wrap-entry-points misses the 20 top-level procedural calls and one method on a mysqli_prepare() statement,
-      // which leaves 11 files fully seen.
+      // 57 DB call sites = 25 mysqli_* + 15 mysqli methods + 8 PDO methods + 3 new mysqli + 6 new PDO, in 23 files.
+      // otel-auto-pdo sees 8 PDO methods + 6 new PDO; 5 files have only PDO sites.
+      // wrap-entry-points misses the 21 top-level procedural calls and two methods on objects from
+      // mysqli_prepare()/mysqli_connect(), which leaves 12 files fully seen.
       expect(brief).toEqual([
-        'otel-auto-pdo 10/49=0.2041 files 4/21=0.1905',
-        'otel-auto-mysqli 49/49=1 files 21/21=1',
-        'tracekit-ext 49/49=1 files 21/21=1',
-        'tracekit-wrap-entry-points 28/49=0.5714 files 11/21=0.5238',
-        'tracekit-wrap-all 49/49=1 files 21/21=1',
+        'otel-auto-pdo 14/57=0.2456 files 5/23=0.2174',
+        'otel-auto-mysqli 57/57=1 files 23/23=1',
+        'tracekit-ext 57/57=1 files 23/23=1',
+        'tracekit-wrap-entry-points 34/57=0.5965 files 12/23=0.5217',
+        'tracekit-wrap-all 57/57=1 files 23/23=1',
       ]);
       for (const c of report.coverage) expect(c.assumptions.length).toBeGreaterThanOrEqual(2);
     });
