@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../../src/logger.js';
+import { lookupType } from '../../src/otlp/index.js';
 import { startSidecar, type RunningSidecar } from '../../src/sidecar/index.js';
 import { TestUpstream, eventually, jsonTraces } from './helpers.js';
 
@@ -78,6 +79,35 @@ describe('sidecar with real OTLP clients', () => {
     }
     await upstream.waitForSpans(expected.length);
     expect([...upstream.acceptedSpanIds].sort()).toEqual(expected.sort());
+  });
+
+  it('relays metrics (OTLP/JSON) and logs (protobuf) to their own upstream paths, counting data points and records', async () => {
+    const base = await start();
+    const metrics = {
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              metrics: [
+                { name: 'requests', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ asInt: '5' }, { asInt: '7' }] } },
+                { name: 'latency', histogram: { aggregationTemporality: 2, dataPoints: [{ count: '2', bucketCounts: ['1', '1'], explicitBounds: [0.1] }] } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const m = await request(`${base}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(metrics) });
+    expect(m.statusCode).toBe(200);
+    await m.body.dump();
+    const logsType = lookupType('ExportLogsServiceRequest');
+    const logs = Buffer.from(logsType.encode(logsType.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityText: 'INFO' }, { severityText: 'WARN' }, { severityText: 'ERROR' }] }] }] })).finish());
+    const l = await request(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: logs });
+    expect(l.statusCode).toBe(200);
+    await l.body.dump();
+    await eventually(() => sidecar!.metrics().itemsForwarded['metrics'] === 3 && sidecar!.metrics().itemsForwarded['logs'] === 3, 'metrics and logs forwarded');
+    expect(upstream.requests.map((r) => r.signal).sort()).toEqual(['logs', 'metrics']);
+    expect(upstream.requests.find((r) => r.signal === 'logs')!.items).toBe(3);
   });
 
   it('sends uncompressed protobuf upstream when the gzip level is 0', async () => {

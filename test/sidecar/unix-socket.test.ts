@@ -20,16 +20,18 @@ describe('sidecar on a unix socket', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('listens with the configured mode, relays, serves /healthz /readyz /metrics, and removes the socket on close', async () => {
+  it('listens with the configured mode and group, relays, serves /healthz /readyz /metrics, and removes the socket on close', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tracekit-sock-'));
     const socket = path.join(dir, 'run', 'otlp.sock');
     upstream = await new TestUpstream().start();
-    sidecar = await startSidecar({ listen: null, socket: { path: socket, mode: 0o660 }, upstream: { url: upstream.url }, batchTimeoutMillis: 10 }, { logger: createLogger({ level: 'silent' }) });
+    const gid = process.getgid!();
+    sidecar = await startSidecar({ listen: null, socket: { path: socket, mode: 0o660, group: String(gid) }, upstream: { url: upstream.url }, batchTimeoutMillis: 10 }, { logger: createLogger({ level: 'silent' }) });
     expect(sidecar.tcpAddress).toBeNull();
     expect(sidecar.socketPath).toBe(socket);
     const info = await stat(socket);
     expect(info.isSocket()).toBe(true);
     expect(info.mode & 0o777).toBe(0o660);
+    expect(info.gid).toBe(gid);
 
     const agent = new Agent({ connect: { socketPath: socket } });
     try {
