@@ -31,6 +31,9 @@ const SECONDS = flag('--seconds', 8);
 const ROUNDS = flag('--rounds', 3);
 const WRITE = args.includes('--write');
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+// --breakdown: instead of the direct/sync comparisons, configurations that each leave out one step of the
+// traced request (about.php only), to see where the PHP side's CPU goes. Not written to BENCHMARKS.md by --write.
+const BREAKDOWN = args.includes('--breakdown');
 const DELAY_MS = 5;
 const execFileAsync = promisify(execFile);
 
@@ -47,7 +50,7 @@ const appDir = path.join(root, 'examples', 'legacy-app');
 const PAGES = [
   { name: 'about.php (no database)', path: '/about.php' },
   { name: 'product.php?id=4 (mysqli)', path: '/product.php?id=4' },
-];
+].slice(0, BREAKDOWN ? 1 : 2);
 
 /** Forwards TCP both ways, holding every chunk DELAY_MS before passing it on. */
 function delayingProxy(targetPort) {
@@ -151,6 +154,13 @@ try {
     { name: `direct ${DELAY_MS} ms`, prepend, env: direct },
     { name: `sync ${DELAY_MS} ms`, prepend: path.join(root, 'bench', 'php', 'sync-export-prepend.php'), env: { BENCH_COLLECTOR: `127.0.0.1:${proxy.port}` } },
   ];
+  if (BREAKDOWN) {
+    // Where the PHP side's CPU per request goes: each configuration stops one step earlier than "sidecar".
+    configs.splice(3, configs.length - 3,
+      { name: 'sidecar, no fastcgi_finish_request', prepend, env: { TRACEKIT_FINISH_REQUEST: '0' } },
+      { name: 'no export (socket missing)', prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${tmp}/missing.sock` } },
+      { name: 'root span, not sampled', prepend, env: { OTEL_TRACES_SAMPLER: 'always_off' } });
+  }
   if (ONLY !== null) configs.splice(0, configs.length, ...configs.filter((c) => c.name === 'off' || c.name === ONLY));
   for (const c of configs) {
     c.fpm = await startPhpFpm({ prepend: c.prepend, env: { ...db.env, ...c.env }, workers: 4 });
@@ -221,7 +231,7 @@ try {
   lines.push(`- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, ${execFileSync('php', ['-r', 'echo "PHP ", PHP_VERSION;'], { encoding: 'utf8' })}, wrk 4.1. Load average before/after: ${loadBefore} / ${loadAfter}. wrk, nginx, php-fpm, MariaDB and the sidecar share the same cores (and, during this run, the machine was shared with other work), so absolute numbers are low and noisy; the ratios compare configurations measured under the same conditions.`);
   const section = lines.join('\n') + '\n';
   process.stdout.write(section);
-  if (WRITE) {
+  if (WRITE && !BREAKDOWN) {
     const file = path.join(root, 'BENCHMARKS.md');
     let text = '';
     try { text = readFileSync(file, 'utf8'); } catch { text = '# Benchmarks\n\n'; }

@@ -6,10 +6,17 @@ final class Ids
 {
     const HEX = '0123456789abcdef';
 
+    /** @var string hex digits drawn from random_bytes() and not handed out yet */
+    private static $pool = '';
+    /** @var int */
+    private static $used = 0;
+    /** @var int|false the process that drew the pool: a forked child draws its own */
+    private static $pid = 0;
+
     public static function traceId(): string
     {
         do {
-            $id = \bin2hex(\random_bytes(16));
+            $id = self::hex(32);
         } while ($id === '00000000000000000000000000000000');
         return $id;
     }
@@ -17,8 +24,27 @@ final class Ids
     public static function spanId(): string
     {
         do {
-            $id = \bin2hex(\random_bytes(8));
+            $id = self::hex(16);
         } while ($id === '0000000000000000');
+        return $id;
+    }
+
+    /**
+     * Random hex digits, each handed out once. One random_bytes() of 64 bytes
+     * serves eight span ids: a getrandom() call per id cost ~0.45 µs, a slice
+     * ~0.03 µs plus the getmypid() that keeps a fork from reusing the pool
+     * (bench/php/span.php).
+     */
+    private static function hex(int $digits): string
+    {
+        $pid = \getmypid();
+        if (self::$used + $digits > \strlen(self::$pool) || $pid !== self::$pid) {
+            self::$pool = \bin2hex(\random_bytes(64));
+            self::$used = 0;
+            self::$pid = $pid;
+        }
+        $id = \substr(self::$pool, self::$used, $digits);
+        self::$used += $digits;
         return $id;
     }
 

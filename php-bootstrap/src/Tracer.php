@@ -59,7 +59,8 @@ final class Tracer
         if ($config === null) {
             return new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
         }
-        $parent = self::currentSpan();
+        $n = \count(self::$stack);
+        $parent = $n === 0 ? null : self::$stack[$n - 1];
         try {
             $spanId = Ids::spanId();
             if ($parent !== null) {
@@ -77,8 +78,18 @@ final class Tracer
             // random_bytes() found no entropy: trace nothing rather than fail the caller.
             return new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
         }
-        $span->maxAttributeLength = $config->maxAttributeLength;
-        $span->setAttributes($attributes);
+        $max = $config->maxAttributeLength;
+        $span->maxAttributeLength = $max;
+        if ($span->sampled) {
+            // The common attribute (a short string) is stored as is; anything else takes setAttribute()'s checks.
+            foreach ($attributes as $key => $value) {
+                if (\is_string($value) && \is_string($key) && $key !== '' && \strlen($value) <= $max) {
+                    $span->attributes[$key] = $value;
+                } else {
+                    $span->setAttribute((string) $key, $value);
+                }
+            }
+        }
         if (self::$root === null) {
             self::$root = $span;
         }
@@ -100,10 +111,16 @@ final class Tracer
     /** Called by Span::end(); spans may end out of order. */
     public static function spanEnded(Span $span): void
     {
-        for ($i = \count(self::$stack) - 1; $i >= 0; $i--) {
-            if (self::$stack[$i] === $span) {
-                \array_splice(self::$stack, $i, 1);
-                break;
+        $last = \count(self::$stack) - 1;
+        if ($last >= 0 && self::$stack[$last] === $span) {
+            // Spans nearly always end innermost first.
+            \array_pop(self::$stack);
+        } else {
+            for ($i = $last - 1; $i >= 0; $i--) {
+                if (self::$stack[$i] === $span) {
+                    \array_splice(self::$stack, $i, 1);
+                    break;
+                }
             }
         }
         if (!$span->sampled || self::$config === null) {
