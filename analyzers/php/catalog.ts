@@ -30,6 +30,27 @@ export const MYSQLI_FUNCTIONS: ReadonlySet<string> = new Set(
   MYSQLI_FUNCTION_NAMES.split(/\s+/).filter(Boolean).map((n) => `mysqli_${n}`),
 );
 
+/**
+ * The procedural mysqli functions that talk to the server and become spans
+ * in every agent (connect, query, prepare/execute, transactions; see
+ * ../shared/REFERENCE.md). Fetch, bind, escape, error and close calls do not.
+ * Coverage counts these, and tracekit's wrappers trace exactly these.
+ */
+export const MYSQLI_SPAN_FUNCTIONS: readonly string[] = [
+  'mysqli_connect',
+  'mysqli_real_connect',
+  'mysqli_query',
+  'mysqli_real_query',
+  'mysqli_multi_query',
+  'mysqli_execute_query',
+  'mysqli_prepare',
+  'mysqli_stmt_prepare',
+  'mysqli_stmt_execute',
+  'mysqli_begin_transaction',
+  'mysqli_commit',
+  'mysqli_rollback',
+];
+
 const MYSQL_FUNCTION_NAMES = `
 affected_rows client_encoding close connect create_db data_seek db_name db_query drop_db errno
 error escape_string fetch_array fetch_assoc fetch_field fetch_lengths fetch_object fetch_row

@@ -4,7 +4,9 @@
  * counts, totals, entry points and coverage. Deterministic: input files are
  * sorted by path, and every map is emitted with sorted keys.
  */
-import { DB_METHODS, SQLITE3_METHODS } from './catalog.js';
+import { DB_METHODS, MYSQLI_SPAN_FUNCTIONS, SQLITE3_METHODS } from './catalog.js';
+
+const SPAN_FUNCTIONS: ReadonlySet<string> = new Set(MYSQLI_SPAN_FUNCTIONS);
 import type { FileFacts } from './facts.js';
 import { ProjectModel, type Family } from './project.js';
 import type { AuditSummary, CoverageRow, Counts, EntryPoint, OtherDbApi, PerFile, SkippedFile } from './report.js';
@@ -87,8 +89,10 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
       if (target.kind === 'mysqli') {
         row.mysqliCallSites += call.n;
         mysqliByFunction.add(target.name, call.n);
-        const site: DbSite = { file: file.path, api: 'mysqli', kind: 'procedural', proceduralObject: false, inFunction: call.in !== null };
-        for (let i = 0; i < call.n; i++) sites.push(site);
+        if (SPAN_FUNCTIONS.has(target.name)) {
+          const site: DbSite = { file: file.path, api: 'mysqli', kind: 'procedural', proceduralObject: false, inFunction: call.in !== null };
+          for (let i = 0; i < call.n; i++) sites.push(site);
+        }
         noteDirect(call.in, 'mysqli', call.n);
       } else if (target.kind === 'legacy') {
         row.legacyMysqlCallSites += call.n;
@@ -294,8 +298,11 @@ function findEntryPoints(
 }
 
 const TOTAL_ASSUMPTION =
-  'DB call sites = built-in mysqli_* calls + query/prepare/execute/connect/transaction method calls on receivers resolved to mysqli or PDO + `new mysqli`/`new PDO` (and subclasses); method calls on unresolved receivers, legacy mysql_* and other APIs are reported but not in the total.';
+  'DB call sites = the calls that become spans: connect/query/prepare/execute/transaction mysqli_* functions + the same methods on receivers resolved to mysqli or PDO + `new mysqli`/`new PDO` (and subclasses). Fetch, bind, escape, error and close calls make no span in any agent and are not in the total; nor are method calls on unresolved receivers, legacy mysql_* and other APIs (reported separately).';
 const FILES_ASSUMPTION = 'A file counts as covered when every DB call site in it is seen; the total is the files with at least one DB call site.';
+
+const WRAP_OBJECT_ASSUMPTION =
+  'Methods called on objects that procedural functions return (a link from mysqli_connect()/mysqli_init(), a statement from mysqli_prepare()) are counted as not seen: the traced mysqli_connect() returns a plain mysqli (a statement from a rewritten mysqli_prepare() is traced, so the row can undercount those). Calls made through a `use function` alias and user subclasses that override a traced method are left alone by the rewrite.';
 
 function coverageRows(sites: readonly DbSite[]): CoverageRow[] {
   const row = (mode: CoverageRow['mode'], label: string, sees: (site: DbSite) => boolean, assumptions: string[]): CoverageRow => {
@@ -327,14 +334,15 @@ function coverageRows(sites: readonly DbSite[]): CoverageRow[] {
     row(
       'tracekit-wrap-entry-points',
       'tracekit pure-PHP wrappers, default rewrite (entry points only)',
-      (s) => s.api === 'pdo' || s.kind === 'new' || (s.kind === 'method' && !s.proceduralObject) || s.inFunction,
+      (s) => !s.proceduralObject && (s.api === 'pdo' || s.kind === 'new' || s.kind === 'method' || s.inFunction),
       [
-        'PHP 7.2+, no extension: PDO and mysqli objects created with `new` become traced subclasses everywhere.',
-        'Procedural mysqli_* calls, and methods on mysqli objects made by mysqli_connect()/mysqli_prepare(), are seen only inside the entry-point functions the default rewrite touches.',
+        'PHP 7.2+, no extension: `new mysqli`/`new PDO` become traced subclasses everywhere; procedural mysqli_* calls are rewritten only inside the entry-point functions.',
+        WRAP_OBJECT_ASSUMPTION,
       ],
     ),
-    row('tracekit-wrap-all', 'tracekit pure-PHP wrappers after `rewrite --all`', () => true, [
-      'PHP 7.2+, no extension: every procedural mysqli_* call is rewritten to its traced wrapper and every mysqli/PDO object is a traced subclass.',
+    row('tracekit-wrap-all', 'tracekit pure-PHP wrappers after `rewrite --all`', (s) => !s.proceduralObject, [
+      'PHP 7.2+, no extension: every span-making procedural mysqli_* call is rewritten to its traced wrapper and every `new mysqli`/`new PDO` makes a traced subclass.',
+      WRAP_OBJECT_ASSUMPTION,
     ]),
   ];
 }

@@ -4,22 +4,10 @@
  * Fetch, bind, escape and close calls are not spans and are never wrapped.
  * The PHP side reads the same names in hooks/src/Db.php (Db::CALLS).
  */
+import { MYSQLI_SPAN_FUNCTIONS } from '../../analyzers/php/catalog.js';
 
-/** Procedural mysqli functions with a traced wrapper in Tracekit\Wrap. */
-export const TRACED_FUNCTIONS: readonly string[] = [
-  'mysqli_connect',
-  'mysqli_real_connect',
-  'mysqli_query',
-  'mysqli_real_query',
-  'mysqli_multi_query',
-  'mysqli_execute_query',
-  'mysqli_prepare',
-  'mysqli_stmt_prepare',
-  'mysqli_stmt_execute',
-  'mysqli_begin_transaction',
-  'mysqli_commit',
-  'mysqli_rollback',
-];
+/** Procedural mysqli functions with a traced wrapper in Tracekit\\Wrap: the ones the audit counts as span-making. */
+export const TRACED_FUNCTIONS: readonly string[] = MYSQLI_SPAN_FUNCTIONS;
 
 /** Built-in classes with a traced subclass in Tracekit\Wrap (same name, case-insensitively). */
 export const WRAPPED_CLASSES: Readonly<Record<string, 'mysqli' | 'pdo'>> = {

@@ -383,16 +383,17 @@ describe.each(MODES)('%s', (mode, modeOptions) => {
 
     it('coverage per way of instrumenting', () => {
       const brief = report.coverage.map((c) => `${c.mode} ${c.callSites.covered}/${c.callSites.total}=${c.callSites.share} files ${c.files.covered}/${c.files.total}=${c.files.share}`);
-      // 57 DB call sites = 25 mysqli_* + 15 mysqli methods + 8 PDO methods + 3 new mysqli + 6 new PDO, in 23 files.
-      // otel-auto-pdo sees 8 PDO methods + 6 new PDO; 5 files have only PDO sites.
-      // wrap-entry-points misses the 21 top-level procedural calls and two methods on objects from
-      // mysqli_prepare()/mysqli_connect(), which leaves 12 files fully seen.
+      // 46 span-making DB call sites = 14 mysqli_* (connect 3, query 9, prepare 1, stmt_execute 1; the other 11
+      // mysqli_* calls fetch, escape, ping or close) + 15 mysqli methods + 8 PDO methods + 3 new mysqli + 6 new PDO,
+      // in 20 files. otel-auto-pdo sees 8 PDO methods + 6 new PDO; 5 files have only PDO sites.
+      // Both wrap rows miss the 3 methods called on objects from mysqli_prepare()/mysqli_connect();
+      // wrap-entry-points also misses the 12 top-level span-making procedural calls.
       expect(brief).toEqual([
-        'otel-auto-pdo 14/57=0.2456 files 5/23=0.2174',
-        'otel-auto-mysqli 57/57=1 files 23/23=1',
-        'tracekit-ext 57/57=1 files 23/23=1',
-        'tracekit-wrap-entry-points 34/57=0.5965 files 12/23=0.5217',
-        'tracekit-wrap-all 57/57=1 files 23/23=1',
+        'otel-auto-pdo 14/46=0.3043 files 5/20=0.25',
+        'otel-auto-mysqli 46/46=1 files 20/20=1',
+        'tracekit-ext 46/46=1 files 20/20=1',
+        'tracekit-wrap-entry-points 31/46=0.6739 files 11/20=0.55',
+        'tracekit-wrap-all 43/46=0.9348 files 17/20=0.85',
       ]);
       for (const c of report.coverage) expect(c.assumptions.length).toBeGreaterThanOrEqual(2);
     });

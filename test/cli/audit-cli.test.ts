@@ -72,6 +72,17 @@ describe('tracekit audit on examples/legacy-app (hand count in its README)', () 
     expect(report.entryPoints[0]!.callers.callSites).toBeGreaterThanOrEqual(report.entryPoints.at(-1)!.callers.callSites);
   });
 
+  it('says what each way of instrumenting would see', () => {
+    const brief = report.coverage.map((c) => `${c.mode} ${c.callSites.covered}/${c.callSites.total} files ${c.files.covered}/${c.files.total}`);
+    expect(brief).toEqual([
+      'otel-auto-pdo 17/33 files 3/9',
+      'otel-auto-mysqli 33/33 files 9/9',
+      'tracekit-ext 33/33 files 9/9',
+      'tracekit-wrap-entry-points 28/33 files 7/9',
+      'tracekit-wrap-all 33/33 files 9/9',
+    ]);
+  });
+
   it('gives the same bytes on the main thread and with workers', () => {
     const single = tracekit(['audit', example, '--format', 'json', '--threads', '0']);
     const pooled = tracekit(['audit', example, '--format', 'json', '--threads', '2']);
