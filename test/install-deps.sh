@@ -10,7 +10,7 @@ packages=(
   php-cli php-fpm php-mysql php-sqlite3
   nginx-light mariadb-server mariadb-client
   prometheus wrk curl ca-certificates time
-  systemd docker-compose patch
+  systemd docker-compose patch openssl
 )
 
 missing=()
