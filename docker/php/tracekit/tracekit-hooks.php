@@ -141,6 +141,8 @@ namespace Tracekit\Hooks {
             public static $hooked = [];
             /** @var bool|null */
             private static $raw = null;
+            /** @var bool the runtime's Tracer class is declared */
+            private static $runtime = false;
             /** @var array<string, array{0: string, 1: string}> raw SQL => [text, operation] */
             private static $texts = [];
             /** @var \WeakMap|null PHP 8: object => facts, forgotten with the object */
@@ -191,7 +193,14 @@ namespace Tracekit\Hooks {
             private static function open(string $call, $object, array $args)
             {
                 try {
-                    if (!isset(self::CALLS[$call]) || !\class_exists('Tracekit\\Runtime\\Tracer', false) || !\Tracekit\Runtime\Tracer::isActive()) {
+                    if (!self::$runtime) {
+                        // Once declared, a class stays: the lookup is needed only until it succeeds.
+                        if (!\class_exists('Tracekit\\Runtime\\Tracer', false)) {
+                            return null;
+                        }
+                        self::$runtime = true;
+                    }
+                    if (!isset(self::CALLS[$call]) || !\Tracekit\Runtime\Tracer::isActive()) {
                         return null;
                     }
                     list($api, $operation, $where, $sqlAt) = self::CALLS[$call];

@@ -22,7 +22,7 @@ namespace Tracekit\Prepend;
         if (!$off && !\class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
             $runtime = __DIR__ . '/tracekit-runtime.php';
             // A runtime of the wrong size (truncated, replaced, half-copied) is never compiled.
-            if (!\is_file($runtime) || !\is_readable($runtime) || \filesize($runtime) !== 52286) {
+            if (!\is_file($runtime) || !\is_readable($runtime) || \filesize($runtime) !== 55011) {
                 $runtime = null;
             }
             // Nor one with the wrong checksum: some damage compiles into a fatal error that no
@@ -30,7 +30,7 @@ namespace Tracekit\Prepend;
             // script that failed to compile) the check is skipped: crc32 of the file costs ~13 µs.
             if ($runtime !== null && !(\function_exists('opcache_is_script_cached') && \opcache_is_script_cached($runtime))) {
                 $crc = \function_exists('hash_file') ? \hash_file('crc32b', $runtime) : \sprintf('%08x', \crc32((string) \file_get_contents($runtime)));
-                if ($crc !== '75810838') {
+                if ($crc !== '3c76a710') {
                     $runtime = null;
                 }
             }
