@@ -71,19 +71,18 @@ final class Bootstrap
      */
     public static function onShutdown(): void
     {
-        self::quietly(static function () {
-            \register_shutdown_function([self::class, 'finish'], self::SHUTDOWN_HOPS);
-        });
+        // Registering a static method of ours neither warns nor throws: no need for quietly() on the hops.
+        \register_shutdown_function([self::class, 'finish'], self::SHUTDOWN_HOPS);
     }
 
     /** @param mixed $hopsLeft */
     public static function finish($hopsLeft = 0): void
     {
-        self::quietly(static function () use ($hopsLeft) {
-            if (\is_int($hopsLeft) && $hopsLeft > 0) {
-                \register_shutdown_function([self::class, 'finish'], $hopsLeft - 1);
-                return;
-            }
+        if (\is_int($hopsLeft) && $hopsLeft > 0) {
+            \register_shutdown_function([self::class, 'finish'], $hopsLeft - 1);
+            return;
+        }
+        self::quietly(static function () {
             self::finishNow();
         });
     }
