@@ -34,6 +34,9 @@ const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 // --breakdown: instead of the direct/sync comparisons, configurations that each leave out one step of the
 // traced request (about.php only), to see where the PHP side's CPU goes. Not written to BENCHMARKS.md by --write.
 const BREAKDOWN = args.includes('--breakdown');
+// --baseline-prepend FILE: one more configuration, tracing to the same sidecar through another
+// tracekit-prepend.php (e.g. written by an earlier commit's `tracekit php init`), for before/after.
+const BASELINE = args.includes('--baseline-prepend') ? args[args.indexOf('--baseline-prepend') + 1] : null;
 const DELAY_MS = 5;
 const execFileAsync = promisify(execFile);
 
@@ -161,6 +164,7 @@ try {
       { name: 'no export (socket missing)', prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${tmp}/missing.sock` } },
       { name: 'root span, not sampled', prepend, env: { OTEL_TRACES_SAMPLER: 'always_off' } });
   }
+  if (BASELINE !== null) configs.splice(3, 0, { name: 'sidecar, baseline prepend', prepend: path.resolve(BASELINE), env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${sidecar.socket}` } });
   if (ONLY !== null) configs.splice(0, configs.length, ...configs.filter((c) => c.name === 'off' || c.name === ONLY));
   for (const c of configs) {
     c.fpm = await startPhpFpm({ prepend: c.prepend, env: { ...db.env, ...c.env }, workers: 4 });

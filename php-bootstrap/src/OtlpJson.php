@@ -78,7 +78,8 @@ final class OtlpJson
     {
         $out = [];
         foreach ($attributes as $key => $value) {
-            $any = self::anyValue($value);
+            // Most values are strings: no call for them.
+            $any = \is_string($value) ? ['stringValue' => $value] : self::anyValue($value);
             if ($any !== null) {
                 $out[] = ['key' => (string) $key, 'value' => $any];
             }
