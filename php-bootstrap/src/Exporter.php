@@ -71,7 +71,11 @@ final class Exporter
             if (!\is_resource($socket)) {
                 return null;
             }
-            \stream_set_blocking($socket, false);
+            // A kept connection stays non-blocking from its first request: two fcntl() calls saved per export.
+            $meta = \stream_get_meta_data($socket);
+            if (!isset($meta['blocked']) || $meta['blocked'] !== false) {
+                \stream_set_blocking($socket, false);
+            }
             if (self::drain($socket)) {
                 return $socket;
             }
@@ -95,6 +99,12 @@ final class Exporter
                 break;
             }
         }
-        return !\feof($socket);
+        if ($i === 64) {
+            return !\feof($socket);
+        }
+        // The read that came back empty has already told EOF (the peer closed) from EAGAIN (alive) and
+        // recorded it in the stream; feof() would ask the socket once more (one recv(MSG_PEEK) per export).
+        $meta = \stream_get_meta_data($socket);
+        return !isset($meta['eof']) || $meta['eof'] !== true;
     }
 }
