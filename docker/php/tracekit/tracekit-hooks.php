@@ -141,6 +141,8 @@ namespace Tracekit\Hooks {
             public static $hooked = [];
             /** @var bool|null */
             private static $raw = null;
+            /** @var array{0: string, 1: string|null, 2: string, 3: array<string, mixed>, 4: string, 5: array<string, mixed>}|null the last span's inputs, name and attributes */
+            private static $memo = null;
             /** @var bool the runtime's Tracer class is declared */
             private static $runtime = false;
             /** @var array<string, array{0: string, 1: string}> raw SQL => [text, operation] */
@@ -226,6 +228,11 @@ namespace Tracekit\Hooks {
                             $operation = $keyword;
                         }
                     }
+                    $memo = self::$memo;
+                    if ($memo !== null && $memo[0] === $call && $memo[1] === $text && $memo[2] === $operation && $memo[3] === $facts) {
+                        // The same statement again on the same connection (a loop): same name and attributes.
+                        return \Tracekit\Runtime\Tracer::startSpan($memo[4], \Tracekit\Runtime\Span::KIND_CLIENT, $memo[5]);
+                    }
                     $attributes = ['db.system.name' => $facts['system']];
                     if ($text !== null) {
                         $attributes['db.query.text'] = $text;
@@ -244,6 +251,7 @@ namespace Tracekit\Hooks {
                     }
                     $attributes['tracekit.db.call'] = $call;
                     $name = ($operation !== '' ? $operation : $facts['system']) . ($facts['namespace'] !== null ? ' ' . $facts['namespace'] : '');
+                    self::$memo = [$call, $text, $operation, $facts, $name, $attributes];
                     return \Tracekit\Runtime\Tracer::startSpan($name, \Tracekit\Runtime\Span::KIND_CLIENT, $attributes);
                 } catch (\Throwable $e) {
                     return null;

@@ -21,8 +21,10 @@ namespace Tracekit\Prepend;
             || \in_array(\strtolower(\trim((string) \getenv('TRACEKIT_DISABLED'))), ['1', 'true', 'yes', 'on'], true);
         if (!$off && !\class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
             $runtime = __DIR__ . '/tracekit-runtime.php';
-            // A runtime of the wrong size (truncated, replaced, half-copied) is never compiled.
-            if (!\is_file($runtime) || !\is_readable($runtime) || \filesize($runtime) !== 55011) {
+            // A runtime of the wrong size (truncated, replaced, half-copied) is never compiled. One
+            // stat: a missing file only warns (swallowed) and gives false; a directory or FIFO has
+            // another size; an unreadable file fails the checksum below unless opcache already holds it.
+            if (\filesize($runtime) !== 55753) {
                 $runtime = null;
             }
             // Nor one with the wrong checksum: some damage compiles into a fatal error that no
@@ -30,7 +32,7 @@ namespace Tracekit\Prepend;
             // script that failed to compile) the check is skipped: crc32 of the file costs ~13 µs.
             if ($runtime !== null && !(\function_exists('opcache_is_script_cached') && \opcache_is_script_cached($runtime))) {
                 $crc = \function_exists('hash_file') ? \hash_file('crc32b', $runtime) : \sprintf('%08x', \crc32((string) \file_get_contents($runtime)));
-                if ($crc !== '3c76a710') {
+                if ($crc !== 'a0f4b602') {
                     $runtime = null;
                 }
             }

@@ -1003,7 +1003,8 @@ final class OtlpJson
     {
         $out = [];
         foreach ($attributes as $key => $value) {
-            $any = self::anyValue($value);
+            // Most values are strings: no call for them.
+            $any = \is_string($value) ? ['stringValue' => $value] : self::anyValue($value);
             if ($any !== null) {
                 $out[] = ['key' => (string) $key, 'value' => $any];
             }
@@ -1114,7 +1115,11 @@ final class Exporter
             if (!\is_resource($socket)) {
                 return null;
             }
-            \stream_set_blocking($socket, false);
+            // A kept connection stays non-blocking from its first request: two fcntl() calls saved per export.
+            $meta = \stream_get_meta_data($socket);
+            if (!isset($meta['blocked']) || $meta['blocked'] !== false) {
+                \stream_set_blocking($socket, false);
+            }
             if (self::drain($socket)) {
                 return $socket;
             }
@@ -1138,7 +1143,13 @@ final class Exporter
                 break;
             }
         }
-        return !\feof($socket);
+        if ($i === 64) {
+            return !\feof($socket);
+        }
+        // The read that came back empty has already told EOF (the peer closed) from EAGAIN (alive) and
+        // recorded it in the stream; feof() would ask the socket once more (one recv(MSG_PEEK) per export).
+        $meta = \stream_get_meta_data($socket);
+        return !isset($meta['eof']) || $meta['eof'] !== true;
     }
 }
 
@@ -1344,19 +1355,18 @@ final class Bootstrap
      */
     public static function onShutdown(): void
     {
-        self::quietly(static function () {
-            \register_shutdown_function([self::class, 'finish'], self::SHUTDOWN_HOPS);
-        });
+        // Registering a static method of ours neither warns nor throws: no need for quietly() on the hops.
+        \register_shutdown_function([self::class, 'finish'], self::SHUTDOWN_HOPS);
     }
 
     /** @param mixed $hopsLeft */
     public static function finish($hopsLeft = 0): void
     {
-        self::quietly(static function () use ($hopsLeft) {
-            if (\is_int($hopsLeft) && $hopsLeft > 0) {
-                \register_shutdown_function([self::class, 'finish'], $hopsLeft - 1);
-                return;
-            }
+        if (\is_int($hopsLeft) && $hopsLeft > 0) {
+            \register_shutdown_function([self::class, 'finish'], $hopsLeft - 1);
+            return;
+        }
+        self::quietly(static function () {
             self::finishNow();
         });
     }
