@@ -225,7 +225,7 @@ ${verdict(results)}
 
 - Date: ${meta.date}. Command: \`${meta.command}\` (after \`npm run build\`).
 - Machine: ${meta.cpus} cores (${meta.cpuModel}), Node ${meta.node}, PHP ${meta.php}; audit threads: ${meta.threads}.
-  Load average before/after: ${meta.loadBefore} / ${meta.loadAfter}${meta.loadNote}
+  Load average (1/5/15 min) before the run ${meta.loadBefore}, after it ${meta.loadAfter} (the benchmark's own load included)${meta.loadNote}
 ${details}${consistency === null ? '' : `\n- Consistency: ${consistency}`}
 
 Trees (\`node bench/audit/make-trees.mjs\`, written under \`.bench-tmp/\`, never committed):
@@ -276,7 +276,9 @@ async function main() {
   const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const grown = results.find((r) => r.name === 'grown');
   const consistency = grown === undefined ? null : await checkGrown(grown, opts.copies, tmpDir);
-  const busy = Math.max(...os.loadavg()) > 1.0;
+  // Only the load before the run speaks of other work: the one after
+  // includes the benchmark's own processes.
+  const busy = Number(loadBefore.split(' ')[0]) > 1.0;
   const meta = {
     ...versions(),
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
@@ -287,7 +289,9 @@ async function main() {
     threads: opts.threads === null ? 'default' : String(opts.threads),
     loadBefore,
     loadAfter,
-    loadNote: busy ? ' — the machine was shared with other work during this run; both sides ran under the same load, so the ratio stays meaningful, the absolute times less so.' : '.',
+    loadNote: busy
+      ? ' — the machine was shared with other work during this run; both sides ran under the same load, so the ratio stays meaningful, the absolute times less so.'
+      : '; other helpers were working on this machine on and off, so single runs vary; the ratio is measured side by side.',
   };
   const text = section(results, meta, consistency);
   process.stdout.write(`${text}\n`);
