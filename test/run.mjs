@@ -21,7 +21,9 @@ const code = await new Promise((resolve) => child.on('close', (c, signal) => res
 let summary = 'tests: 0 passed, 1 failed (vitest wrote no report)';
 try {
   const report = JSON.parse(await readFile(reportFile, 'utf8'));
-  const failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) + (report.numFailedTestSuites ?? 0 > 0 && report.numFailedTests === 0 ? report.numFailedTestSuites : 0);
+  // A suite that failed to load has no failed test of its own: count it as one.
+  const brokenSuites = report.numFailedTests === 0 ? (report.numFailedTestSuites ?? 0) : 0;
+  const failed = report.numFailedTests + brokenSuites;
   summary = `tests: ${report.numPassedTests} passed, ${failed} failed, ${report.numPendingTests + report.numTodoTests} skipped`;
   if (report.numTotalTests === 0) summary = 'tests: 0 passed, 1 failed (no test ran)';
 } catch {
