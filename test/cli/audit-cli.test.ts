@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,20 @@ const example = path.join(repo, 'examples', 'legacy-app');
 
 function tracekit(args: string[], cwd = repo) {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs the CLI so that file permissions apply to it. Root reads anything, so
+ * as root the child runs without the capabilities that bypass permission
+ * checks (util-linux setpriv, always present on Debian).
+ */
+function tracekitWithoutOverride(args: string[]) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const drop = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search'];
+  const [command, argv] = isRoot ? ['setpriv', [...drop, process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
+  const result = spawnSync(command, argv, { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -130,6 +144,37 @@ describe('tracekit audit: files, exit codes and errors', () => {
     const result = tracekit(['audit', path.join(example, 'index.php')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('[TRACEKIT_E_AUDIT_NOT_A_DIRECTORY]');
+  });
+
+  it('an unreadable file is skipped with its reason and the run goes on', () => {
+    const app = path.join(tmp, 'app-with-secret');
+    cpSync(example, app, { recursive: true });
+    const secret = path.join(app, 'secret.php');
+    writeFileSync(secret, "<?php mysqli_query($link, 'SELECT 1');\n");
+    chmodSync(secret, 0o000);
+    const result = tracekitWithoutOverride(['audit', app, '--format', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as AuditReport;
+    expect(report.skipped).toEqual([{ path: 'secret.php', reason: 'unreadable', detail: expect.stringContaining('EACCES') }]);
+    expect(report.files.skipped).toBe(1);
+    expect(report.mysqli.callSites).toBe(34);
+  });
+
+  it('an unreadable DIR is exit 2 with one line naming it', () => {
+    const locked = path.join(tmp, 'locked-app');
+    cpSync(example, locked, { recursive: true });
+    chmodSync(locked, 0o000);
+    try {
+      const result = tracekitWithoutOverride(['audit', locked]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(locked);
+      expect(result.stderr).toContain('[TRACEKIT_E_INPUT_UNREADABLE]');
+    } finally {
+      chmodSync(locked, 0o755);
+    }
   });
 
   it('an unwritable --out is exit 2 and names the path', () => {
