@@ -67,5 +67,10 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `tracekit … | head` closes the pipe early: that is the reader's choice,
+  // not an error worth a stack trace. Later writes are dropped.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   process.exitCode = await run(argv.slice(2));
 }

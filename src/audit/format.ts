@@ -32,7 +32,7 @@ function formatText(report: AuditReport, color: boolean): string {
   out.push(`${c.bold('tracekit audit')}  ${report.root}`);
   out.push(
     `${report.files.scanned.toLocaleString('en-US')} files scanned (${report.options.extensions.map((e) => `.${e}`).join(' ')}), ` +
-      `${(report.files.bytes / 1_048_576).toFixed(1)} MiB`,
+      formatBytes(report.files.bytes),
   );
   for (const section of reportSections(report)) {
     out.push('', c.bold(c.cyan(section.title)));
@@ -41,6 +41,12 @@ function formatText(report: AuditReport, color: boolean): string {
     for (const note of section.notes ?? []) out.push(`  ${c.dim(note)}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1_048_576) return `${(bytes / 1_048_576).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
 }
 
 function escapeCell(cell: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatReport } from '../../src/audit/format.js';
+import { formatBytes, formatReport } from '../../src/audit/format.js';
 import { auditReportSchema } from '../../src/audit/schema.js';
 import { LIST_LIMIT } from '../../src/audit/sections.js';
 import type { EntryPoint } from '../../analyzers/php/report.js';
@@ -35,6 +35,13 @@ describe('audit formats', () => {
     expect(text).toMatch(/db_query\s+function\s+inc\/db\.php:12\s+mysqli\s+2\s+40\s+17/);
     expect(text).toContain('broken.php:4: syntax error');
     expect(text).toContain('blob.php: binary (NUL byte at offset 10)');
+  });
+
+  it('sizes read in the unit that fits', () => {
+    expect(formatBytes(512)).toBe('512 bytes');
+    expect(formatBytes(123_456)).toBe('120.6 KiB');
+    expect(formatBytes(52_433_858)).toBe('50.0 MiB');
+    expect(formatReport(sampleReport(), 'table')).toContain('30 files scanned (.php .inc .phtml), 120.6 KiB');
   });
 
   it('table uses ANSI colour when asked', () => {
