@@ -4,7 +4,7 @@ import type { CommandContext } from '../cli.js';
 import { installNotes, parseEndpoint, parseProtocol, parseResourceAttributes, parseToken, renderManagedSettings } from '../agent/settings.js';
 import { TracekitError } from '../errors.js';
 import { checkManagedSettings } from '../doctor/check-managed-settings.js';
-import { FailLevelError, formatFinding, parseFailLevel, severityRank, sortFindings } from '../doctor/findings.js';
+import { formatFinding, parseFailLevel, severityRank, sortFindings } from '../doctor/findings.js';
 import { parseJsonText } from '../doctor/run.js';
 
 interface SettingsFlags {
@@ -47,13 +47,7 @@ export function registerAgent(program: Command, ctx: CommandContext): void {
       '\nExamples:\n  tracekit agent settings --endpoint http://10.0.0.5:4317 --token-file /etc/tracekit/otlp-token --out managed-settings.json\n  tracekit agent settings --check /etc/claude-code/managed-settings.json\n',
     )
     .action(async (flags: SettingsFlags) => {
-      let failLevel;
-      try {
-        failLevel = parseFailLevel(flags.failLevel);
-      } catch (error) {
-        if (error instanceof FailLevelError) throw new TracekitError('USAGE', error.message);
-        throw error;
-      }
+      const failLevel = parseFailLevel(flags.failLevel);
       if (flags.check !== undefined) {
         const file = flags.check;
         const findings = sortFindings(checkManagedSettings(parseJsonText(await readInput(file, '--check'), file, '--check'), file));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli.js';
 import { TracekitError } from '../errors.js';
-import { FailLevelError, formatFinding, parseFailLevel, severityRank } from '../doctor/findings.js';
+import { formatFinding, parseFailLevel, severityRank } from '../doctor/findings.js';
 import { runDoctor } from '../doctor/run.js';
 
 interface DoctorFlags {
@@ -30,13 +30,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
       '\nWith no file flag, checks what exists at the usual locations.\n\nExample:\n  tracekit doctor --collector /etc/otelcol-contrib/config.yaml --managed-settings /etc/claude-code/managed-settings.json --fail-level error\n',
     )
     .action(async (flags: DoctorFlags) => {
-      let failLevel;
-      try {
-        failLevel = parseFailLevel(flags.failLevel);
-      } catch (error) {
-        if (error instanceof FailLevelError) throw new TracekitError('USAGE', error.message);
-        throw error;
-      }
+      const failLevel = parseFailLevel(flags.failLevel);
       if (flags.format !== 'text' && flags.format !== 'json') throw new TracekitError('USAGE', `--format expects text or json, found '${String(flags.format)}'`);
       const { findings, checked } = await runDoctor({
         collector: flags.collector,

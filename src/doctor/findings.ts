@@ -1,3 +1,5 @@
+import { TracekitError } from '../errors.js';
+
 /** What the doctor reports: one trap found in one file, with its fix. */
 export type Severity = 'info' | 'warning' | 'error';
 
@@ -64,14 +66,8 @@ export function formatFinding(f: Finding): string {
 export function parseFailLevel(raw: string | undefined, fallback: Severity = 'warning'): Severity {
   const value = raw ?? fallback;
   if (!(SEVERITIES as readonly string[]).includes(value)) {
-    throw new FailLevelError(value);
+    throw new TracekitError('USAGE', `--fail-level expects one of ${SEVERITIES.join(', ')}, found '${value}'`);
   }
   return value as Severity;
 }
 
-/** Thrown for a bad --fail-level; the command turns it into a usage error. */
-export class FailLevelError extends Error {
-  constructor(readonly found: string) {
-    super(`--fail-level expects one of ${SEVERITIES.join(', ')}, found '${found}'`);
-  }
-}
