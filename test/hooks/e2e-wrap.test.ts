@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPages } from '../helpers/legacy-pages.js';
 import { planPhpInit, writePhpInit } from '../../src/php/init.js';
 import { findMariaDB, startMariaDB, type MariaDB } from '../helpers/mariadb.js';
 import { findNginx, startNginx, type Nginx } from '../helpers/nginx.js';
@@ -16,7 +17,7 @@ const run = promisify(execFile);
 const appDir = path.join(repoRoot, 'examples', 'legacy-app');
 const cli = path.join(repoRoot, 'bin', 'tracekit.js');
 const ready = findPhpFpm() !== null && findNginx() !== null && findMariaDB() !== null;
-const pages = (JSON.parse(readFileSync(path.join(appDir, 'pages.json'), 'utf8')) as { pages: Page[] }).pages;
+const pages = loadPages();
 
 async function request(base: string, page: Page, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const url = new URL(page.path, base);

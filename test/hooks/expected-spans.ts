@@ -8,14 +8,9 @@
  * rewritten and give no DB spans, as the audit's coverage row
  * tracekit-wrap-entry-points says.
  */
-export interface Page {
-  path: string;
-  method: string;
-  query: Record<string, string>;
-  body?: Record<string, string>;
-  status: number;
-  contains: string[];
-}
+import type { Page } from '../helpers/legacy-pages.js';
+
+export type { Page };
 
 export interface ExpectedSpan {
   call: string;

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPages, type Page } from '../helpers/legacy-pages.js';
 import { planPhpInit, writePhpInit } from '../../src/php/init.js';
 import { findMariaDB, startMariaDB, type MariaDB } from '../helpers/mariadb.js';
 import { findNginx, startNginx, type Nginx } from '../helpers/nginx.js';
@@ -12,14 +13,6 @@ import { startSidecarProcess, waitFor, type ForwardedSpan, type SidecarProcess }
 const appDir = path.join(repoRoot, 'examples', 'legacy-app');
 const ready = findPhpFpm() !== null && findNginx() !== null && findMariaDB() !== null;
 
-interface Page {
-  path: string;
-  method: string;
-  query: Record<string, string>;
-  body?: Record<string, string>;
-  status: number;
-  contains: string[];
-}
 
 describe.skipIf(!ready)('root spans from examples/legacy-app through nginx + php-fpm and the real sidecar', () => {
   let dir: string;
@@ -27,7 +20,7 @@ describe.skipIf(!ready)('root spans from examples/legacy-app through nginx + php
   let sidecar: SidecarProcess | undefined;
   let fpm: PhpFpm | undefined;
   let nginx: Nginx | undefined;
-  const pages = (JSON.parse(readFileSync(path.join(appDir, 'pages.json'), 'utf8')) as { pages: Page[] }).pages;
+  const pages = loadPages();
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tk-php-e2e-'));

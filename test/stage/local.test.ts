@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPages, type Page } from '../helpers/legacy-pages.js';
 import { findMariaDB } from '../helpers/mariadb.js';
 import { findNginx } from '../helpers/nginx.js';
 import { findPhpFpm } from '../helpers/php-fpm.js';
@@ -16,14 +17,6 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const appDir = path.join(repoRoot, 'examples', 'legacy-app');
 const ready = findPhpFpm() !== null && findNginx() !== null && findMariaDB() !== null && requireTool('prometheus', ['/usr/bin/prometheus']) !== null;
 
-interface Page {
-  path: string;
-  method: string;
-  query: Record<string, string>;
-  body?: Record<string, string>;
-  status: number;
-  contains: string[];
-}
 
 interface Flat {
   traceId: string;
@@ -106,7 +99,7 @@ describe.skipIf(!ready)('tracekit stage --local, end to end', () => {
   const dir = path.join(tmp, 'run');
   let run: Run;
   let state: { pids: Record<string, number>; appUrl: string; prometheusUrl: string; tracesFile: string };
-  const pages = (JSON.parse(readFileSync(path.join(appDir, 'pages.json'), 'utf8')) as { pages: Page[] }).pages;
+  const pages = loadPages();
 
   beforeAll(async () => {
     run = startStage(['--dir', dir]);
