@@ -71,7 +71,7 @@ function sidecarDockerfile(o: StageOptions): string {
     `FROM ${IMAGES.node} AS build`,
     'WORKDIR /src',
     'COPY package.json package-lock.json ./',
-    'RUN npm ci --ignore-scripts --no-audit --no-fund',
+    'RUN npm install --ignore-scripts --no-audit --no-fund',
     'COPY tsconfig.json tsconfig.build.json ./',
     'COPY src src',
     'COPY analyzers analyzers',

@@ -308,7 +308,7 @@ describe('the sidecar image, built the way its Dockerfile says (no Docker: the s
       for (const s of sources) cpSync(path.join(repoRoot, s), path.join(build, s), { recursive: true });
     }
     // `npm ci` needs the registry; the checkout's node_modules holds the same locked tree.
-    expect(buildStage).toContain('RUN npm ci');
+    expect(buildStage).toContain('RUN npm install');
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(build, 'node_modules'));
     expect(buildStage).toContain('RUN npx tsc -p tsconfig.build.json');
     const { execFile } = await import('node:child_process');
