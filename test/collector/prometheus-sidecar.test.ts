@@ -13,6 +13,7 @@ import { JOBS, sidecarPanelQueries } from '../../src/collector/queries.js';
 import { panelsOf } from '../../src/doctor/check-dashboards.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { writeTempSeam, type WrittenSeam } from './seam-fixture.js';
+import { pollUntil } from '../helpers/poll.js';
 
 const prometheusBin = requireTool('prometheus');
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,19 +29,8 @@ async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns a value, or fails with `what` at the deadline. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMillis = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMillis;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMillis = 60_000): Promise<T> {
+  return pollUntil(what, probe, { timeoutMillis, intervalMillis: 250, retryOnError: true });
 }
 
 function stop(child: ChildProcess | undefined): Promise<void> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPhpInit, writePhpInit } from '../../src/php/init.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { runPhpFile } from './php-cli.js';
+import { pollUntilTrue } from '../helpers/poll.js';
 
 const php = requireTool('php');
 
@@ -49,12 +50,8 @@ function corruptSameSize(runtime: string): string {
   return damaged;
 }
 
-async function waitFor(condition: () => boolean, timeoutMillis = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function waitFor(condition: () => boolean, timeoutMillis = 5000): Promise<void> {
+  return pollUntilTrue('the condition', condition, { timeoutMillis, intervalMillis: 10 });
 }
 
 describe.skipIf(php === null)('the prepend under php-cli: nothing the script can observe changes', () => {

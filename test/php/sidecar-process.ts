@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from './php-cli.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /** The real sidecar (`node bin/tracekit.js sidecar`), forwarding to a file: upstream. */
 export interface SidecarProcess {
@@ -82,12 +83,6 @@ export async function startSidecarProcess(dir: string): Promise<SidecarProcess> 
 }
 
 /** Polls with a deadline (readiness, not synchronisation by sleeping). */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMillis = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMillis;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMillis = 15_000): Promise<T> {
+  return pollUntil(what, probe, { timeoutMillis, intervalMillis: 50 });
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { SIGNALS, type SignalName } from '../../src/otlp/index.js';
+import { pollUntilTrue } from '../helpers/poll.js';
 
 export interface ReceivedRequest {
   readonly signal: SignalName;
@@ -116,13 +117,8 @@ export class TestUpstream {
 }
 
 /** Polls until `predicate` holds or the deadline passes (readiness polling, not a sleep for ordering). */
-export async function eventually(predicate: () => boolean | Promise<boolean>, what: string, timeoutMillis = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  for (;;) {
-    if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually(predicate: () => boolean | Promise<boolean>, what: string, timeoutMillis = 30_000): Promise<void> {
+  return pollUntilTrue(what, predicate, { timeoutMillis });
 }
 
 /** Builds a valid OTLP/JSON traces request with `n` spans, returning it and its span ids. */

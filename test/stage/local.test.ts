@@ -12,6 +12,7 @@ import { findNginx } from '../helpers/nginx.js';
 import { findPhpFpm } from '../helpers/php-fpm.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { expectedSpans, pageKey } from '../hooks/expected-spans.js';
+import { pollUntil } from '../helpers/poll.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const appDir = path.join(repoRoot, 'examples', 'legacy-app');
@@ -60,14 +61,8 @@ function spansIn(file: string): Flat[] {
   return out;
 }
 
-async function poll<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMillis = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMillis;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function poll<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMillis = 30_000): Promise<T> {
+  return pollUntil(what, fn, { timeoutMillis, intervalMillis: 100 });
 }
 
 function alive(pid: number): boolean {
