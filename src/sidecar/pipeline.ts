@@ -80,7 +80,12 @@ export class Pipeline {
     if (this.draining) return 'full';
     if (this.queueBytesValue + payload.length > this.options.maxQueueBytes) {
       await this.makeRoom(payload.length);
-      if (this.queueBytesValue + payload.length > this.options.maxQueueBytes) return 'full';
+      if (this.queueBytesValue + payload.length > this.options.maxQueueBytes) {
+        // Memory can stay full after spilling: batches being retried against a failing upstream
+        // are in flight, not spillable. The spool still has room for this request on its own.
+        if (!this.options.durable && (await this.spoolOne(signal, payload, items))) return 'accepted';
+        return 'full';
+      }
     }
     if (this.options.durable) {
       if (!this.spool!.reserve(payload.length)) return 'full';
@@ -106,6 +111,18 @@ export class Pipeline {
     const batch = this.open.get(signal) ?? this.newBatch(signal, null);
     this.add(batch, payload, items);
     return 'accepted';
+  }
+
+  /** Writes one request straight to the spool, to be sent from there. False when the spool has no room. */
+  private async spoolOne(signal: SignalName, payload: Buffer, items: number): Promise<boolean> {
+    if (!this.spool) return false;
+    const entry = await this.spool.writeBatch(signal, [{ payload, items }]).catch((error: unknown) => {
+      this.log.error({ err: error }, 'cannot write to the spool');
+      return null;
+    });
+    if (!entry) return false;
+    this.pump();
+    return true;
   }
 
   private pendingOpen = new Map<SignalName, Promise<Batch>>();

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -120,6 +122,45 @@ describe('sidecar upstream failures', () => {
     expect(new Set(upstream.acceptedSpanIds)).toEqual(new Set(acked));
     await eventually(() => sidecar!.metrics().spoolBytes === 0 && sidecar!.metrics().queueBytes === 0, 'spool and queue empty');
     expect(sidecar.metrics().itemsDropped).toEqual({});
+  });
+
+  it('takes requests into the spool while every batch in memory is stuck in flight on a hung upstream', async () => {
+    // An upstream that accepts connections and never answers: the batches being sent hold their
+    // memory until the upstream times out (four batches of a quarter of the memory bound each),
+    // so spilling ready batches cannot make room.
+    const sockets = new Set<net.Socket>();
+    const hung = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    hung.listen(0, '127.0.0.1');
+    await once(hung, 'listening');
+    const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-spool-'));
+    dirs.push(dir);
+    try {
+      sidecar = await startSidecar(
+        {
+          listen: { host: '127.0.0.1', port: 0 },
+          socket: null,
+          upstream: { url: `http://127.0.0.1:${(hung.address() as net.AddressInfo).port}`, timeoutMillis: 60_000, concurrency: 4 },
+          spoolDir: dir,
+          maxQueueBytes: 16 * 1024,
+          batchTimeoutMillis: 20,
+          shutdownTimeoutMillis: 100,
+        },
+        { logger: silent },
+      );
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await post(20, 5000 + i)).status);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      expect(sidecar.metrics().spoolBytes).toBeGreaterThan(0);
+      expect(sidecar.metrics().queueBytes).toBeLessThanOrEqual(16 * 1024);
+    } finally {
+      await sidecar?.close();
+      sidecar = null;
+      for (const socket of sockets) socket.destroy();
+      hung.close();
+    }
   });
 
   it('loses nothing without a spool either: batches whose retries ran out stay in memory until the upstream is back', async () => {
