@@ -184,7 +184,7 @@ function createTransports(config: SidecarConfig, metrics: SidecarMetrics, hooks:
         headers: config.upstream.headers,
         responseType: SIGNALS[signal].responseType,
         rejectedField: SIGNALS[signal].rejectedField,
-        gzipLevel: config.upstream.gzipLevel,
+        gzipLevel: config.upstream.compression === 'gzip' ? config.upstream.gzipLevel : 0,
       });
     }
     transports.set(

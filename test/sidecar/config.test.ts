@@ -109,6 +109,23 @@ describe('sidecar configuration precedence', () => {
     expect(warnings[0]).toMatch(/TRACEKIT_UPSTREAM_GZIP_LEVEL: expected 0 \(no compression\) to 9, found '11'/);
   });
 
+  it('resolves upstream compression: flag > TRACEKIT_* > OTEL_*_TRACES_* > OTEL_* > file > the spec default none', async () => {
+    const file = path.join(dir, 'compression.json');
+    await writeFile(file, JSON.stringify({ upstreamCompression: 'gzip' }));
+    expect(resolve({}).config.upstream.compression).toBe('none');
+    expect(resolve({ config: file }).config.upstream.compression).toBe('gzip');
+    expect(resolve({ config: file }, { OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }).config.upstream.compression).toBe('none');
+    expect(resolve({}, { OTEL_EXPORTER_OTLP_COMPRESSION: 'none', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'GZIP' }).config.upstream.compression).toBe('gzip');
+    expect(resolve({}, { OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip', TRACEKIT_UPSTREAM_COMPRESSION: 'none' }).config.upstream.compression).toBe('none');
+    expect(resolve({ upstreamCompression: 'gzip' }, { TRACEKIT_UPSTREAM_COMPRESSION: 'none' }).config.upstream.compression).toBe('gzip');
+    const { config, warnings } = resolve({}, { OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' });
+    expect(config.upstream.compression).toBe('none');
+    expect(warnings[0]).toMatch(/OTEL_EXPORTER_OTLP_COMPRESSION: expected gzip or none, found 'zstd'/);
+    expect(() => resolve({ upstreamCompression: 'br' })).toThrow(/--upstream-compression: expected gzip or none, found 'br'/);
+    await writeFile(file, JSON.stringify({ upstreamCompression: 'deflate' }));
+    expect(() => resolve({ config: file })).toThrow(/upstreamCompression/);
+  });
+
   it('reports the first bad key of a config file by path', async () => {
     const bad = path.join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ retry: { maxAttempts: 'many' } }));

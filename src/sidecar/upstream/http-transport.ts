@@ -31,7 +31,7 @@ export function createUpstreamPool(origin: string, connections: number, caFile: 
   });
 }
 
-/** OTLP/HTTP protobuf with gzip over the shared keep-alive pool. */
+/** OTLP/HTTP protobuf (gzip when gzipLevel > 0) over the shared keep-alive pool. */
 export class HttpTransport implements UpstreamTransport {
   private readonly path: string;
   private readonly headers: Record<string, string>;
