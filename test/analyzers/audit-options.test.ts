@@ -1,6 +1,6 @@
 // Options, limits and errors of runAudit: --ext, .gitignore, vendor, file
 // size, unreadable files, bad roots, and the prefilter's soundness.
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,25 @@ describe('file selection', () => {
     expect(paths).toEqual(expect.arrayContaining(['generated/compiled.php', 'lib/routes.cache.php', 'legacy/old/dead.php']));
     expect(paths).not.toContain('node_modules/pkg/x.php');
     expect(report.mysqli.callSites).toBe(base.mysqli.callSites + 3);
+  });
+
+  it('lists regular files only: dot files yes, symbolic links never (not followed, not listed), excluded directories in any case', async () => {
+    const root = path.join(temp, 'walk');
+    const outside = path.join(temp, 'walk-outside');
+    for (const dir of ['a', '.hidden', 'Vendor/x', 'Node_Modules/q', '.GIT/h', 'sub/vendor/k', 'dir.php', outside]) await mkdir(path.resolve(root, dir), { recursive: true });
+    const php = '<?php mysqli_query($db, "SELECT 1");\n';
+    for (const file of ['a/x.php', 'a/B.PHP', 'a/.php', 'a/x.php.bak', '.hidden/h.inc', 'Vendor/x/v.php', 'Node_Modules/q/n.php', '.GIT/h/g.php', 'sub/vendor/k/v.php', 'dir.php/in.php']) {
+      await writeFile(path.join(root, file), php);
+    }
+    await writeFile(path.join(outside, 'o.php'), php);
+    await symlink(outside, path.join(root, 'a/link'));
+    await symlink('x.php', path.join(root, 'a/linked.php'));
+    await symlink('/nonexistent/target.php', path.join(root, 'a/dangling.php'));
+    const report = await runAudit({ root, threads: 0 });
+    expect(report.perFile.map((f) => f.path)).toEqual(['.hidden/h.inc', 'a/.php', 'a/B.PHP', 'a/x.php', 'dir.php/in.php']);
+    const withVendor = await runAudit({ root, threads: 0, includeVendor: true });
+    expect(withVendor.perFile.map((f) => f.path)).toContain('Vendor/x/v.php');
+    expect(withVendor.vendor!.perFile.map((f) => f.path)).toEqual(['sub/vendor/k/v.php']);
   });
 
   it('--include-vendor reports vendor/ separately and leaves the project summary unchanged', async () => {
