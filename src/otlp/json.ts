@@ -1,59 +1,10 @@
 import protobuf from 'protobufjs';
-import { ID_FIELDS, ITEM_FIELDS } from './schema.js';
-import { MAX_MESSAGE_DEPTH, OtlpDecodeError } from './validate-protobuf.js';
+import { transcodeJson, type TranscodedRequest } from './transcode-json.js';
+import { OtlpDecodeError } from './validate-protobuf.js';
 
-const HEX = /^[0-9a-fA-F]*$/;
+export type { TranscodedRequest };
 
-function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/**
- * Rewrites an OTLP/JSON document into the plain object protobufjs'
- * `fromObject` expects: hex ids become bytes, snake_case keys (which the
- * spec asks receivers to tolerate) become lowerCamelCase, and the shape is
- * checked against the schema with the same depth cap as protobuf input.
- */
-function normalise(type: protobuf.Type, value: unknown, depth: number, stats: { items: number }, where: string): Record<string, unknown> {
-  if (depth > MAX_MESSAGE_DEPTH) throw new OtlpDecodeError(`message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${where})`);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new OtlpDecodeError(`${where} must be an object`);
-  const input = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const field of type.fieldsArray) {
-    let v = input[field.name];
-    if (v === undefined) v = input[snakeCase(field.name)];
-    if (v === undefined || v === null) continue;
-    const key = `${type.name}.${field.name}`;
-    const path = `${where}.${field.name}`;
-    const convert = (element: unknown, at: string): unknown => {
-      const resolved = field.resolvedType;
-      if (resolved instanceof protobuf.Type) return normalise(resolved, element, depth + 1, stats, at);
-      const idLength = ID_FIELDS.get(key);
-      if (idLength !== undefined) {
-        if (typeof element !== 'string' || !HEX.test(element) || (element.length !== 0 && element.length !== idLength * 2)) {
-          throw new OtlpDecodeError(`${at} must be a ${idLength * 2}-digit hex string`);
-        }
-        return Buffer.from(element, 'hex');
-      }
-      return element;
-    };
-    if (field.repeated) {
-      if (!Array.isArray(v)) throw new OtlpDecodeError(`${path} must be an array`);
-      if (ITEM_FIELDS.has(key)) stats.items += v.length;
-      out[field.name] = v.map((e, i) => convert(e, `${path}[${i}]`));
-    } else {
-      out[field.name] = convert(v, path);
-    }
-  }
-  return out;
-}
-
-export interface TranscodedRequest {
-  readonly bytes: Uint8Array;
-  readonly items: number;
-}
-
-/** Parses an OTLP/JSON export request and re-encodes it as protobuf, counting its items. */
+/** Parses an OTLP/JSON export request and transcodes it to protobuf, counting its items. */
 export function jsonToProtobuf(type: protobuf.Type, body: Buffer | string): TranscodedRequest {
   let parsed: unknown;
   try {
@@ -61,17 +12,7 @@ export function jsonToProtobuf(type: protobuf.Type, body: Buffer | string): Tran
   } catch (error) {
     throw new OtlpDecodeError(`body is not JSON: ${(error as Error).message}`);
   }
-  const stats = { items: 0 };
-  const plain = normalise(type, parsed, 1, stats, type.name);
-  let message: protobuf.Message;
-  try {
-    message = type.fromObject(plain);
-  } catch (error) {
-    throw new OtlpDecodeError(`body does not match ${type.name}: ${(error as Error).message}`);
-  }
-  const verifyError = type.verify(message);
-  if (verifyError) throw new OtlpDecodeError(`body does not match ${type.name}: ${verifyError}`);
-  return { bytes: type.encode(message).finish(), items: stats.items };
+  return transcodeJson(type, parsed);
 }
 
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: false, arrays: false, objects: false, oneofs: false };

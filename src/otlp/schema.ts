@@ -243,3 +243,6 @@ export const ITEM_FIELDS: ReadonlySet<string> = new Set([
   'ExponentialHistogram.dataPoints',
   'Summary.dataPoints',
 ]);
+
+/** Fields an item cannot do without: the spec calls a span with an empty trace or span id invalid. */
+export const REQUIRED_FIELDS: ReadonlySet<string> = new Set(['Span.traceId', 'Span.spanId']);

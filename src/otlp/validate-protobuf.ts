@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
-import { ID_FIELDS, ITEM_FIELDS } from './schema.js';
+import { ID_FIELDS, ITEM_FIELDS, REQUIRED_FIELDS } from './schema.js';
 
 /** Thrown for a body that is not a well-formed OTLP message; the receiver answers 400 with its message. */
 export class OtlpDecodeError extends Error {
@@ -88,8 +88,6 @@ export interface ValidationStats {
   invalidItems: number;
 }
 
-/** Fields an item cannot do without: the spec calls a span with an empty trace or span id invalid. */
-const REQUIRED_FIELDS: ReadonlySet<string> = new Set(['Span.traceId', 'Span.spanId']);
 
 /**
  * Checks that `bytes` is a well-formed encoding of `type` without building

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import type { Logger } from '../logger.js';
-import { OtlpDecodeError, SIGNALS, dropInvalidItems, encodeMessage, jsonToProtobuf, lookupType, validateProtobuf, type Signal, type SignalName } from '../otlp/index.js';
+import { OtlpDecodeError, SIGNALS, dropInvalidItems, encodeMessage, jsonToProtobuf, lookupType, validateProtobuf, type Signal, type SignalName, type ValidationStats } from '../otlp/index.js';
 import type { SidecarConfig } from './config.js';
 import { Counter, type RejectReason, type SidecarMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
@@ -100,15 +100,17 @@ async function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean
     let items: number;
     let rejected = 0;
     try {
+      // The JSON transcoder checks as it writes (ids' lengths, well-formed strings, nesting) and counts
+      // items like the validator, so its output is not walked a second time.
+      let stats: ValidationStats;
       if (json) {
         const transcoded = jsonToProtobuf(signal.requestType, body);
-        payload = Buffer.from(transcoded.bytes.buffer, transcoded.bytes.byteOffset, transcoded.bytes.byteLength);
+        payload = transcoded.bytes;
+        stats = transcoded;
       } else {
         payload = body;
+        stats = validateProtobuf(signal.requestType, payload);
       }
-      // JSON is checked again as protobuf: ids must have their length, and a lone surrogate in a
-      // JSON string would otherwise become invalid UTF-8 in the upstream request.
-      const stats = validateProtobuf(signal.requestType, payload);
       items = stats.items;
       if (stats.invalidItems > 0) {
         const filtered = dropInvalidItems(signal, payload);

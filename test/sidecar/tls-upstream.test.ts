@@ -38,7 +38,8 @@ describe.skipIf(!openssl)('https upstream with --ca-file and a bearer token', ()
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const decoded = SIGNALS.traces.requestType.toObject(SIGNALS.traces.requestType.decode(gunzipSync(Buffer.concat(chunks)))) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+        const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
+        const decoded = SIGNALS.traces.requestType.toObject(SIGNALS.traces.requestType.decode(body)) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
         received.push({ ...(req.headers.authorization ? { auth: req.headers.authorization } : {}), spans: decoded.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length });
         res.writeHead(200).end();
       });

@@ -1,0 +1,622 @@
+import protobuf from 'protobufjs';
+import { ID_FIELDS, ITEM_FIELDS, REQUIRED_FIELDS } from './schema.js';
+import { MAX_MESSAGE_DEPTH, OtlpDecodeError, type ValidationStats } from './validate-protobuf.js';
+
+/*
+ * OTLP/JSON → protobuf in one pass over the parsed document, writing wire
+ * bytes directly. Replaces protobufjs' normalise → fromObject → verify →
+ * encode chain, which built three object trees per request (the PHP
+ * bootstrap's 6-span export spent ~200 µs there). What it writes is valid by
+ * construction — wire types from the schema, ids of their fixed length,
+ * strings well-formed Unicode, nesting under MAX_MESSAGE_DEPTH — and it
+ * counts items and invalid items as validateProtobuf would, so the receiver
+ * does not walk the bytes again.
+ */
+
+const enum Kind {
+  Message,
+  String,
+  Bytes,
+  Id,
+  Bool,
+  Enum,
+  Int32,
+  Uint32,
+  Sint32,
+  Fixed32,
+  Sfixed32,
+  Int64,
+  Uint64,
+  Sint64,
+  Fixed64,
+  Sfixed64,
+  Double,
+  Float,
+}
+
+const KINDS: Record<string, Kind> = {
+  string: Kind.String, bytes: Kind.Bytes, bool: Kind.Bool,
+  int32: Kind.Int32, uint32: Kind.Uint32, sint32: Kind.Sint32, fixed32: Kind.Fixed32, sfixed32: Kind.Sfixed32,
+  int64: Kind.Int64, uint64: Kind.Uint64, sint64: Kind.Sint64, fixed64: Kind.Fixed64, sfixed64: Kind.Sfixed64,
+  double: Kind.Double, float: Kind.Float,
+};
+
+const WIRE_VARINT = 0;
+const WIRE_I64 = 1;
+const WIRE_LEN = 2;
+const WIRE_I32 = 5;
+
+function wireTypeOf(kind: Kind): number {
+  switch (kind) {
+    case Kind.Message: case Kind.String: case Kind.Bytes: case Kind.Id:
+      return WIRE_LEN;
+    case Kind.Fixed64: case Kind.Sfixed64: case Kind.Double:
+      return WIRE_I64;
+    case Kind.Fixed32: case Kind.Sfixed32: case Kind.Float:
+      return WIRE_I32;
+    default:
+      return WIRE_VARINT;
+  }
+}
+
+interface JsonField {
+  /** Schema name, e.g. Span.traceId: what error messages call the field. */
+  readonly qualified: string;
+  readonly camelName: string;
+  /** Set for the snake_case alias: the camelCase key wins when both are present. */
+  readonly isAlias: boolean;
+  readonly kind: Kind;
+  readonly repeated: boolean;
+  /** Repeated numbers are written packed, as protobufjs and the proto3 default do. */
+  readonly packed: boolean;
+  /** The field's tag (number and wire type; LEN for packed), as varint bytes. */
+  readonly tag: readonly number[];
+  readonly message: JsonMessage | null;
+  readonly enumValues: Readonly<Record<string, number>> | null;
+  readonly idLength: number;
+  readonly countsItems: boolean;
+  readonly requiredBit: number;
+  /** One bit per oneof group of the message; 0 when the field is in none. */
+  readonly oneofBit: number;
+  readonly oneofName: string;
+}
+
+interface JsonMessage {
+  readonly name: string;
+  readonly requiredMask: number;
+  /** By JSON key: lowerCamelCase names and their snake_case aliases. */
+  readonly fields: Map<string, JsonField>;
+}
+
+const compiled = new Map<protobuf.Type, JsonMessage>();
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function varintBytes(value: number): number[] {
+  const out: number[] = [];
+  while (value > 127) {
+    out.push((value & 127) | 128);
+    value >>>= 7;
+  }
+  out.push(value);
+  return out;
+}
+
+function compile(type: protobuf.Type): JsonMessage {
+  const existing = compiled.get(type);
+  if (existing) return existing;
+  const required = type.fieldsArray.filter((f) => REQUIRED_FIELDS.has(`${type.name}.${f.name}`));
+  const message: JsonMessage = { name: type.name, requiredMask: (1 << required.length) - 1, fields: new Map() };
+  compiled.set(type, message);
+  const oneofs = type.oneofsArray;
+  for (const field of type.fieldsArray) {
+    field.resolve();
+    const resolved = field.resolvedType;
+    const qualified = `${type.name}.${field.name}`;
+    const idLength = ID_FIELDS.get(qualified) ?? 0;
+    let kind: Kind;
+    if (resolved instanceof protobuf.Type) kind = Kind.Message;
+    else if (resolved instanceof protobuf.Enum) kind = Kind.Enum;
+    else if (idLength > 0) kind = Kind.Id;
+    else {
+      const scalar = KINDS[field.type];
+      if (scalar === undefined) throw new Error(`no JSON mapping for ${qualified} (${field.type})`);
+      kind = scalar;
+    }
+    const wire = wireTypeOf(kind);
+    const packed = field.repeated && wire !== WIRE_LEN;
+    const oneofIndex = field.partOf ? oneofs.indexOf(field.partOf) : -1;
+    const rule: Omit<JsonField, 'isAlias'> = {
+      qualified,
+      camelName: field.name,
+      kind,
+      repeated: field.repeated,
+      packed,
+      tag: varintBytes(field.id * 8 + (packed ? WIRE_LEN : wire)),
+      message: resolved instanceof protobuf.Type ? compile(resolved) : null,
+      enumValues: resolved instanceof protobuf.Enum ? resolved.values : null,
+      idLength,
+      countsItems: ITEM_FIELDS.has(qualified),
+      requiredBit: required.includes(field) ? 1 << required.indexOf(field) : 0,
+      oneofBit: oneofIndex === -1 ? 0 : 1 << oneofIndex,
+      oneofName: oneofIndex === -1 ? '' : oneofs[oneofIndex]!.name,
+    };
+    message.fields.set(field.name, { ...rule, isAlias: false });
+    const alias = snakeCase(field.name);
+    if (alias !== field.name) message.fields.set(alias, { ...rule, isAlias: true });
+  }
+  return message;
+}
+
+// -- errors -------------------------------------------------------------------------
+
+/** Carries the path from the failing value up to the root, collected while unwinding. */
+class TranscodeError extends Error {
+  readonly segments: string[] = [];
+  constructor(readonly describe: (path: string) => string) {
+    super('OTLP/JSON does not match the schema');
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function fail(describe: (path: string) => string): never {
+  throw new TranscodeError(describe);
+}
+
+function expected(what: string, value: unknown): never {
+  throw new TranscodeError((path) => `${path} must be ${what}, found ${describeValue(value)}`);
+}
+
+// -- the writer ---------------------------------------------------------------------
+
+/** Scratch space reused by every call (transcoding is synchronous); the result is copied out. */
+const INITIAL_BYTES = 64 * 1024;
+/** A scratch buffer grown past this for one large request is not kept for the next. */
+const RETAINED_BYTES = 1024 * 1024;
+let buf = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+let pos = 0;
+
+function ensure(extra: number): void {
+  if (pos + extra <= buf.length) return;
+  let size = buf.length * 2;
+  while (size < pos + extra) size *= 2;
+  const bigger = Buffer.allocUnsafeSlow(size);
+  buf.copy(bigger, 0, 0, pos);
+  buf = bigger;
+  view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function writeTag(tag: readonly number[]): void {
+  buf[pos++] = tag[0]!;
+  for (let i = 1; i < tag.length; i++) buf[pos++] = tag[i]!;
+}
+
+function writeVarint32(value: number): void {
+  while (value > 127) {
+    buf[pos++] = (value & 127) | 128;
+    value >>>= 7;
+  }
+  buf[pos++] = value;
+}
+
+/** Bytes a varint of this non-negative 32-bit value takes. */
+function varintSize(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+// 64-bit values travel as two unsigned 32-bit halves, set by parse64 (no BigInt, no allocation).
+let lo = 0;
+let hi = 0;
+
+function writeVarint64(): void {
+  while (hi !== 0) {
+    buf[pos++] = (lo & 127) | 128;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  writeVarint32(lo);
+}
+
+function writeFixed64(): void {
+  view.setUint32(pos, lo, true);
+  view.setUint32(pos + 4, hi, true);
+  pos += 8;
+}
+
+/** Starts a length-delimited value: one byte is reserved for the length, enough for most. */
+function beginLength(): number {
+  return pos++;
+}
+
+function endLength(at: number): void {
+  const length = pos - at - 1;
+  if (length < 0x80) {
+    buf[at] = length;
+    return;
+  }
+  const size = varintSize(length);
+  ensure(size - 1);
+  buf.copyWithin(at + size, at + 1, pos);
+  pos += size - 1;
+  const end = pos;
+  pos = at;
+  writeVarint32(length);
+  pos = end;
+}
+
+// -- numbers ------------------------------------------------------------------------
+
+const TWO_32 = 4294967296;
+
+function negate64(): void {
+  lo = ~lo >>> 0;
+  hi = ~hi >>> 0;
+  lo = (lo + 1) >>> 0;
+  if (lo === 0) hi = (hi + 1) >>> 0;
+}
+
+/**
+ * Reads a 64-bit integer given, per the proto3 JSON mapping OTLP/JSON uses, as
+ * a decimal string (what exporters send: doubles lose precision past 2^53) or
+ * a number, into lo/hi as two's complement.
+ */
+function parse64(value: unknown, signed: boolean): void {
+  let negative = false;
+  if (typeof value === 'string') {
+    const n = value.length;
+    let i = 0;
+    if (n > 0 && value.charCodeAt(0) === 45 /* - */) {
+      negative = true;
+      i = 1;
+    }
+    if (i === n || n - i > 20) bad64(value, signed);
+    lo = 0;
+    hi = 0;
+    for (; i < n; i++) {
+      const d = value.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) bad64(value, signed);
+      const low = lo * 10 + d;
+      const carry = Math.floor(low / TWO_32);
+      lo = low - carry * TWO_32;
+      hi = hi * 10 + carry;
+      if (hi > 0xffffffff) bad64(value, signed);
+    }
+  } else if (typeof value === 'number' && Number.isInteger(value)) {
+    negative = value < 0;
+    const magnitude = negative ? -value : value;
+    if (magnitude >= 18446744073709551616) bad64(value, signed);
+    hi = Math.floor(magnitude / TWO_32);
+    lo = magnitude - hi * TWO_32;
+  } else {
+    bad64(value, signed);
+  }
+  if (negative && (lo !== 0 || hi !== 0)) {
+    if (!signed || hi > 0x80000000 || (hi === 0x80000000 && lo !== 0)) bad64(value, signed);
+    negate64();
+  } else if (signed && hi >= 0x80000000) {
+    bad64(value, signed);
+  }
+}
+
+function bad64(value: unknown, signed: boolean): never {
+  expected(`${signed ? 'a signed' : 'an unsigned'} 64-bit integer (a decimal string such as "1700000000000000000", or an integer number)`, value);
+}
+
+const INT_STRING = /^-?\d{1,10}$/;
+
+function parse32(value: unknown, min: number, max: number, what: string): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && INT_STRING.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) expected(what, value);
+  return n;
+}
+
+const FLOAT_STRING = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+function parseDouble(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    if (value === 'NaN') return NaN;
+    if (value === 'Infinity') return Infinity;
+    if (value === '-Infinity') return -Infinity;
+    if (FLOAT_STRING.test(value)) return Number(value);
+  }
+  expected('a number (or "NaN", "Infinity", "-Infinity")', value);
+}
+
+// -- strings and bytes --------------------------------------------------------------
+
+function writeString(field: JsonField, value: string): void {
+  const n = value.length;
+  ensure(15 + n * 3);
+  writeTag(field.tag);
+  // Short ASCII strings (most OTLP keys and values) are copied by hand: cheaper than a call into C++.
+  if (n < 0x80) {
+    const start = pos;
+    buf[pos++] = n;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[pos++] = c;
+    }
+    if (i === n) return;
+    pos = start;
+  }
+  const length = Buffer.byteLength(value, 'utf8');
+  if (length !== n && !(value as WellFormedCheck).isWellFormed()) {
+    const lone = loneSurrogate(value);
+    fail((path) => `${field.qualified} is not valid UTF-8 at ${path}: expected well-formed Unicode, found a lone surrogate U+${lone.toString(16).toUpperCase()}`);
+  }
+  writeVarint32(length);
+  pos += buf.write(value, pos, length, 'utf8');
+}
+
+/** String.prototype.isWellFormed (Node 20+; not yet in this TypeScript lib). */
+type WellFormedCheck = string & { isWellFormed(): boolean };
+
+/** The first UTF-16 code unit of `value` that is half of a surrogate pair without its other half. */
+function loneSurrogate(value: string): number {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = value.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++;
+      continue;
+    }
+    return c;
+  }
+  return 0;
+}
+
+/** Hex digit values by char code; -1 for anything else. */
+const HEX_VALUES = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX_VALUES[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX_VALUES[65 + c] = 10 + c;
+  HEX_VALUES[97 + c] = 10 + c;
+}
+
+/** Writes a hex trace or span id; returns its byte length (0: unset). */
+function writeId(field: JsonField, value: unknown): number {
+  if (typeof value !== 'string' || (value.length !== 0 && value.length !== field.idLength * 2)) badId(field, value);
+  const length = value.length >>> 1;
+  ensure(8 + length);
+  writeTag(field.tag);
+  buf[pos++] = length;
+  for (let i = 0; i < value.length; i += 2) {
+    const a = value.charCodeAt(i);
+    const b = value.charCodeAt(i + 1);
+    const high = a < 128 ? HEX_VALUES[a]! : -1;
+    const low = b < 128 ? HEX_VALUES[b]! : -1;
+    if (high < 0 || low < 0) badId(field, value);
+    buf[pos++] = (high << 4) | low;
+  }
+  return length;
+}
+
+function badId(field: JsonField, value: unknown): never {
+  expected(`a ${field.idLength * 2}-digit hex string (or "" for unset)`, value);
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$|^[A-Za-z0-9_-]*$/;
+
+function writeBytes(field: JsonField, value: unknown): void {
+  if (typeof value !== 'string' || !BASE64.test(value)) expected('a base64 string', value);
+  const bytes = Buffer.from(value, 'base64');
+  ensure(15 + bytes.length);
+  writeTag(field.tag);
+  writeVarint32(bytes.length);
+  bytes.copy(buf, pos);
+  pos += bytes.length;
+}
+
+// -- scalars ------------------------------------------------------------------------
+
+function enumNumber(field: JsonField, value: unknown): number {
+  if (typeof value === 'string') {
+    // typeof: a name such as "toString" finds the prototype's function, not a value.
+    const n = field.enumValues![value];
+    if (typeof n === 'number') return n;
+  }
+  return parse32(value, -0x80000000, 0x7fffffff, `an integer (or a value name) of ${field.qualified}`);
+}
+
+/** Writes one scalar value (without the tag when packed). */
+function writeScalar(field: JsonField, value: unknown): void {
+  switch (field.kind) {
+    case Kind.Bool:
+      if (typeof value !== 'boolean') expected('true or false', value);
+      buf[pos++] = value ? 1 : 0;
+      return;
+    case Kind.Enum:
+    case Kind.Int32: {
+      const n = field.kind === Kind.Enum ? enumNumber(field, value) : parse32(value, -0x80000000, 0x7fffffff, 'a signed 32-bit integer');
+      if (n >= 0) writeVarint32(n);
+      else {
+        // Negative int32 values are sign-extended to ten bytes on the wire.
+        lo = n >>> 0;
+        hi = 0xffffffff;
+        writeVarint64();
+      }
+      return;
+    }
+    case Kind.Uint32:
+      writeVarint32(parse32(value, 0, 0xffffffff, 'an unsigned 32-bit integer'));
+      return;
+    case Kind.Sint32: {
+      const n = parse32(value, -0x80000000, 0x7fffffff, 'a signed 32-bit integer');
+      writeVarint32(((n << 1) ^ (n >> 31)) >>> 0);
+      return;
+    }
+    case Kind.Fixed32:
+      view.setUint32(pos, parse32(value, 0, 0xffffffff, 'an unsigned 32-bit integer'), true);
+      pos += 4;
+      return;
+    case Kind.Sfixed32:
+      view.setInt32(pos, parse32(value, -0x80000000, 0x7fffffff, 'a signed 32-bit integer'), true);
+      pos += 4;
+      return;
+    case Kind.Int64:
+      parse64(value, true);
+      writeVarint64();
+      return;
+    case Kind.Uint64:
+      parse64(value, false);
+      writeVarint64();
+      return;
+    case Kind.Sint64: {
+      parse64(value, true);
+      const sign = hi >> 31;
+      hi = (((hi << 1) | (lo >>> 31)) ^ sign) >>> 0;
+      lo = ((lo << 1) ^ sign) >>> 0;
+      writeVarint64();
+      return;
+    }
+    case Kind.Fixed64:
+      parse64(value, false);
+      writeFixed64();
+      return;
+    case Kind.Sfixed64:
+      parse64(value, true);
+      writeFixed64();
+      return;
+    case Kind.Double:
+      view.setFloat64(pos, parseDouble(value), true);
+      pos += 8;
+      return;
+    case Kind.Float:
+      view.setFloat32(pos, parseDouble(value), true);
+      pos += 4;
+      return;
+    default:
+      throw new Error(`not a scalar: ${field.qualified}`);
+  }
+}
+
+// -- messages -----------------------------------------------------------------------
+
+/** Writes one non-repeated value or one element of a repeated field; returns the required bit it sets. */
+function writeValue(field: JsonField, value: unknown, depth: number, stats: ValidationStats): number {
+  switch (field.kind) {
+    case Kind.Message: {
+      const child = field.message!;
+      ensure(10);
+      writeTag(field.tag);
+      const at = beginLength();
+      const seen = writeMessage(child, value, depth + 1, stats);
+      endLength(at);
+      if (field.countsItems) {
+        stats.items++;
+        if (seen !== child.requiredMask) stats.invalidItems++;
+      }
+      return 0;
+    }
+    case Kind.String:
+      if (typeof value !== 'string') expected('a string', value);
+      writeString(field, value);
+      return 0;
+    case Kind.Id:
+      return writeId(field, value) > 0 ? field.requiredBit : 0;
+    case Kind.Bytes:
+      writeBytes(field, value);
+      return 0;
+    default:
+      ensure(20);
+      writeTag(field.tag);
+      writeScalar(field, value);
+      return 0;
+  }
+}
+
+function writeMessage(message: JsonMessage, value: unknown, depth: number, stats: ValidationStats): number {
+  if (depth > MAX_MESSAGE_DEPTH) fail(() => `message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${message.name})`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) expected(`an object (${message.name})`, value);
+  const object = value as Record<string, unknown>;
+  let seen = 0;
+  let oneofsSeen = 0;
+  let key = '';
+  let index = -1;
+  try {
+    for (key in object) {
+      const field = message.fields.get(key);
+      if (field === undefined) continue;
+      const v = object[key];
+      if (v === null || v === undefined) continue;
+      if (field.isAlias && object[field.camelName] !== undefined && object[field.camelName] !== null) continue;
+      if (field.oneofBit !== 0) {
+        if ((oneofsSeen & field.oneofBit) !== 0) {
+          fail((path) => `${path} sets a second value of the oneof ${message.name}.${field.oneofName}; expected at most one`);
+        }
+        oneofsSeen |= field.oneofBit;
+      }
+      if (!field.repeated) {
+        seen |= writeValue(field, v, depth, stats);
+        continue;
+      }
+      if (!Array.isArray(v)) expected('an array', v);
+      if (field.packed) {
+        if (v.length === 0) continue;
+        ensure(10);
+        writeTag(field.tag);
+        const at = beginLength();
+        for (index = 0; index < v.length; index++) {
+          ensure(10);
+          writeScalar(field, v[index]);
+        }
+        index = -1;
+        endLength(at);
+        continue;
+      }
+      for (index = 0; index < v.length; index++) writeValue(field, v[index], depth, stats);
+      index = -1;
+    }
+  } catch (error) {
+    if (error instanceof TranscodeError) error.segments.push(index >= 0 ? `.${key}[${index}]` : `.${key}`);
+    throw error;
+  }
+  return seen;
+}
+
+export interface TranscodedRequest extends ValidationStats {
+  /** The protobuf request, in its own allocation (not a slice of a shared pool). */
+  readonly bytes: Buffer;
+}
+
+/**
+ * Transcodes a parsed OTLP/JSON export request of `type` to protobuf.
+ * lowerCamelCase and snake_case keys are accepted (the camelCase one wins
+ * when both are given), unknown keys and nulls are skipped, ids are hex,
+ * other bytes base64, 64-bit integers decimal strings or numbers, enums
+ * integers or value names. Anything else is an OtlpDecodeError naming the
+ * path, what was expected and what was found.
+ */
+export function transcodeJson(type: protobuf.Type, document: unknown): TranscodedRequest {
+  const message = compile(type);
+  const stats = { items: 0, invalidItems: 0 };
+  pos = 0;
+  try {
+    writeMessage(message, document, 1, stats);
+  } catch (error) {
+    pos = 0;
+    if (!(error instanceof TranscodeError)) throw error;
+    throw new OtlpDecodeError(error.describe(message.name + error.segments.reverse().join('')));
+  }
+  const bytes = Buffer.allocUnsafeSlow(pos);
+  buf.copy(bytes, 0, 0, pos);
+  if (buf.length > RETAINED_BYTES) {
+    buf = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return { bytes, items: stats.items, invalidItems: stats.invalidItems };
+}
