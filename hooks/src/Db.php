@@ -19,7 +19,7 @@ final class Db
     const MAX_QUERY_BYTES = 2048;
     /** Only this much of a statement is sanitised: bounded work for multi-megabyte INSERTs. */
     const MAX_SCAN_BYTES = 8192;
-    /** Sanitised texts kept per request, so a statement in a loop is sanitised once. */
+    /** Sanitised texts and span templates kept per request, so a statement in a loop is sanitised once. */
     const CACHE_SIZE = 128;
 
     /**
@@ -65,6 +65,13 @@ final class Db
         'PDOStatement::execute' => ['pdo', '', 'stmtThis', 'stmt'],
     ];
 
+    /** Calls whose success done() reads: a connect's server, a prepared statement's text. */
+    const REMEMBERING = [
+        'mysqli_connect' => true, 'mysqli::__construct' => true, 'mysqli::connect' => true, 'mysqli_real_connect' => true,
+        'mysqli::real_connect' => true, 'PDO::__construct' => true, 'mysqli_prepare' => true, 'mysqli::prepare' => true,
+        'mysqli_stmt_prepare' => true, 'mysqli_stmt::prepare' => true, 'mysqli_stmt::__construct' => true, 'PDO::prepare' => true,
+    ];
+
     /** @var bool true once some extension hooks are registered */
     public static $extActive = false;
     /**
@@ -77,8 +84,10 @@ final class Db
     public static $hooked = [];
     /** @var bool|null */
     private static $raw = null;
-    /** @var array{0: string, 1: string|null, 2: string, 3: array<string, mixed>, 4: string, 5: array<string, mixed>}|null the last span's inputs, name and attributes */
-    private static $memo = null;
+    /** @var array<string, array<string, array{0: array<string, mixed>, 1: array{0: string, 1: array<string, mixed>}}>> call => raw SQL ('' for a statement's execute) => [connection facts, span template] */
+    private static $templates = [];
+    /** @var int templates kept; all are forgotten past CACHE_SIZE */
+    private static $templateCount = 0;
     /** @var bool the runtime's Tracer class is declared */
     private static $runtime = false;
     /** @var array<string, array{0: string, 1: string}> raw SQL => [text, operation] */
@@ -101,7 +110,7 @@ final class Db
      *
      * @param object|null $object
      * @param array<int, mixed> $args
-     * @return object|null the span
+     * @return object|int|null the span, or the runtime's token for a call (Tracer::beginCall())
      */
     public static function begin(string $call, $object, array $args)
     {
@@ -116,7 +125,7 @@ final class Db
      *
      * @param object|null $object
      * @param array<int, mixed> $args
-     * @return object|null
+     * @return object|int|null
      */
     public static function beginHooked(string $call, $object, array $args)
     {
@@ -126,7 +135,7 @@ final class Db
     /**
      * @param object|null $object
      * @param array<int, mixed> $args
-     * @return object|null
+     * @return object|int|null
      */
     private static function open(string $call, $object, array $args)
     {
@@ -142,56 +151,98 @@ final class Db
                 return null;
             }
             list($api, $operation, $where, $sqlAt) = self::CALLS[$call];
-            $facts = self::connectionFacts($api, $where, $object, $args);
-            $text = null;
-            if ($sqlAt === 'stmt') {
-                $stmt = $where === 'stmt0' ? (isset($args[0]) ? $args[0] : null) : $object;
-                $known = \is_object($stmt) ? self::recall($stmt) : null;
-                if ($known !== null && isset($known['text'])) {
-                    $text = $known['text'];
-                    $operation = $known['op'];
-                } elseif ($stmt instanceof \PDOStatement) {
-                    list($text, $operation) = self::queryText($stmt->queryString);
-                } else {
-                    $operation = 'EXECUTE';
-                }
-            } elseif (\is_int($sqlAt) && $sqlAt >= 0) {
+            // The connection's (or statement's) facts; on PHP 8 straight from the WeakMap for a known one.
+            $link = $where === 'arg0' || $where === 'stmt0' ? (isset($args[0]) ? $args[0] : null) : ($where === 'this' || $where === 'stmtThis' ? $object : null);
+            if (\is_object($link) && self::$weak !== null && isset(self::$weak[$link])) {
+                $facts = self::$weak[$link];
+            } else {
+                $facts = self::connectionFacts($api, $where, $object, $args);
+            }
+            if (\is_int($sqlAt) && $sqlAt >= 0) {
                 if (!isset($args[$sqlAt]) || !\is_string($args[$sqlAt])) {
                     return null;
                 }
-                list($text, $keyword) = self::queryText($args[$sqlAt]);
-                if ($operation === '') {
-                    $operation = $keyword;
+                $sql = $args[$sqlAt];
+            } elseif ($sqlAt === 'stmt') {
+                // A statement's execute: its prepared text, which the facts remembered at prepare carry.
+                $sql = isset($facts['text']) ? $facts['text'] : ($object instanceof \PDOStatement ? $object->queryString : '');
+            } else {
+                $sql = '';
+            }
+            // The same statement again on the same connection (a loop, a page's usual queries): the
+            // template made the first time. Facts are the connection's remembered array, so === is
+            // one pointer comparison; a reconnect remembers new facts and misses.
+            $hit = isset(self::$templates[$call][$sql]) ? self::$templates[$call][$sql] : null;
+            if ($hit !== null && $hit[0] === $facts) {
+                $template = $hit[1];
+            } else {
+                $template = self::template($call, $operation, $where, $sqlAt, $object, $args, $facts);
+                if ($template === null) {
+                    return null;
+                }
+                if (\strlen($sql) <= self::MAX_SCAN_BYTES) {
+                    if (++self::$templateCount > self::CACHE_SIZE) {
+                        self::$templates = [];
+                        self::$templateCount = 1;
+                    }
+                    self::$templates[$call][$sql] = [$facts, $template];
                 }
             }
-            $memo = self::$memo;
-            if ($memo !== null && $memo[0] === $call && $memo[1] === $text && $memo[2] === $operation && $memo[3] === $facts) {
-                // The same statement again on the same connection (a loop): same name and attributes.
-                return \Tracekit\Runtime\Tracer::startSpan($memo[4], \Tracekit\Runtime\Span::KIND_CLIENT, $memo[5]);
-            }
-            $attributes = ['db.system.name' => $facts['system']];
-            if ($text !== null) {
-                $attributes['db.query.text'] = $text;
-            }
-            if ($operation !== '') {
-                $attributes['db.operation.name'] = $operation;
-            }
-            if ($facts['namespace'] !== null) {
-                $attributes['db.namespace'] = $facts['namespace'];
-            }
-            if ($facts['address'] !== null) {
-                $attributes['server.address'] = $facts['address'];
-            }
-            if ($facts['port'] !== null) {
-                $attributes['server.port'] = $facts['port'];
-            }
-            $attributes['tracekit.db.call'] = $call;
-            $name = ($operation !== '' ? $operation : $facts['system']) . ($facts['namespace'] !== null ? ' ' . $facts['namespace'] : '');
-            self::$memo = [$call, $text, $operation, $facts, $name, $attributes];
-            return \Tracekit\Runtime\Tracer::startSpan($name, \Tracekit\Runtime\Span::KIND_CLIENT, $attributes);
+            $token = \Tracekit\Runtime\Tracer::beginCall($template);
+            return $token !== 0 ? $token : \Tracekit\Runtime\Tracer::startSpan($template[0], \Tracekit\Runtime\Span::KIND_CLIENT, $template[1]);
         } catch (\Throwable $e) {
             return null;
         }
+    }
+
+    /**
+     * The span name and attributes of a call, checked by the runtime: what every call of the same
+     * statement on the same connection shares.
+     *
+     * @param int|string $sqlAt
+     * @param object|null $object
+     * @param array<int, mixed> $args
+     * @param array<string, mixed> $facts
+     * @return array{0: string, 1: array<string, mixed>}|null
+     */
+    private static function template(string $call, string $operation, string $where, $sqlAt, $object, array $args, array $facts)
+    {
+        $text = null;
+        if ($sqlAt === 'stmt') {
+            $stmt = $where === 'stmt0' ? (isset($args[0]) ? $args[0] : null) : $object;
+            if (isset($facts['text'])) {
+                $text = $facts['text'];
+                $operation = $facts['op'];
+            } elseif ($stmt instanceof \PDOStatement) {
+                list($text, $operation) = self::queryText($stmt->queryString);
+            } else {
+                $operation = 'EXECUTE';
+            }
+        } elseif (\is_int($sqlAt) && $sqlAt >= 0) {
+            list($text, $keyword) = self::queryText($args[$sqlAt]);
+            if ($operation === '') {
+                $operation = $keyword;
+            }
+        }
+        $attributes = ['db.system.name' => $facts['system']];
+        if ($text !== null) {
+            $attributes['db.query.text'] = $text;
+        }
+        if ($operation !== '') {
+            $attributes['db.operation.name'] = $operation;
+        }
+        if ($facts['namespace'] !== null) {
+            $attributes['db.namespace'] = $facts['namespace'];
+        }
+        if ($facts['address'] !== null) {
+            $attributes['server.address'] = $facts['address'];
+        }
+        if ($facts['port'] !== null) {
+            $attributes['server.port'] = $facts['port'];
+        }
+        $attributes['tracekit.db.call'] = $call;
+        $name = ($operation !== '' ? $operation : $facts['system']) . ($facts['namespace'] !== null ? ' ' . $facts['namespace'] : '');
+        return \Tracekit\Runtime\Tracer::clientTemplate($name, $attributes);
     }
 
     /**
@@ -199,7 +250,7 @@ final class Db
      * failed connect) with the driver's error number, and remembers what
      * later calls need (a statement's text, a connection's server).
      *
-     * @param object|null $span
+     * @param object|int|null $span
      * @param object|null $object
      * @param array<int, mixed> $args
      * @param mixed $result
@@ -207,6 +258,11 @@ final class Db
     public static function done($span, string $call, $object, array $args, $result): void
     {
         if ($span === null) {
+            return;
+        }
+        if (\is_int($span) && $result !== false && !isset(self::REMEMBERING[$call])) {
+            // A query that went well: nothing to read or remember.
+            \Tracekit\Runtime\Tracer::endCall($span);
             return;
         }
         try {
@@ -242,6 +298,16 @@ final class Db
                     self::remember($stmt, $facts);
                 }
             }
+            if (!$failed && \is_int($span)) {
+                \Tracekit\Runtime\Tracer::endCall($span);
+                return;
+            }
+            if (\is_int($span)) {
+                $span = \Tracekit\Runtime\Tracer::callSpan($span);
+                if ($span === null) {
+                    return;
+                }
+            }
             if ($failed) {
                 if ($errno !== 0) {
                     $span->setAttribute('db.response.status_code', (string) $errno);
@@ -259,7 +325,7 @@ final class Db
      * MYSQLI_REPORT_STRICT, PDOException with ERRMODE_EXCEPTION, a TypeError…).
      * The caller rethrows the same exception.
      *
-     * @param object|null $span
+     * @param object|int|null $span
      */
     public static function failed($span, \Throwable $exception): void
     {
@@ -267,6 +333,12 @@ final class Db
             return;
         }
         try {
+            if (\is_int($span)) {
+                $span = \Tracekit\Runtime\Tracer::callSpan($span);
+                if ($span === null) {
+                    return;
+                }
+            }
             $errno = 0;
             if ($exception instanceof \PDOException) {
                 $info = $exception->errorInfo;

@@ -21,6 +21,7 @@ const FULL_PLAN: HooksPlan = {
 interface SpanOut {
   name: string;
   kind: number;
+  id: string;
   parent: string;
   attrs: Record<string, unknown>;
   status: number;
@@ -72,7 +73,7 @@ function spans() {
     foreach (Tracekit\\Runtime\\Tracer::takeFinished() as $s) {
         $events = [];
         foreach ($s->events as $e) { $events[] = $e['name']; }
-        $out[] = ['name' => $s->name, 'kind' => $s->kind, 'parent' => $s->parentSpanId, 'attrs' => $s->attributes, 'status' => $s->statusCode, 'events' => $events];
+        $out[] = ['name' => $s->name, 'kind' => $s->kind, 'id' => $s->spanId, 'parent' => $s->parentSpanId, 'attrs' => $s->attributes, 'status' => $s->statusCode, 'events' => $events];
     }
     return $out;
 }
@@ -285,6 +286,67 @@ echo json_encode(['native' => $results[0], 'wrapped' => $results[1], 'spans' => 
       expect(long!.attrs['db.query.text']).not.toContain('abcdefghij');
       expect(tcpConnect!.attrs).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': db.port });
       expect(tcpQuery!.attrs).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': db.port, 'db.namespace': 'shop' });
+    });
+
+    it('the same statement on two connections, on a reconnected one, and two prepared statements in turn: each span its own', () => {
+      const { out } = runPhp(`
+        mysqli_report(MYSQLI_REPORT_OFF);
+        $sock = \\Tracekit\\Wrap\\mysqli_connect('localhost', $U, $P, $D, 0, $S);
+        $tcp = \\Tracekit\\Wrap\\mysqli_connect('127.0.0.1', $U, $P, $D, ${db.port});
+        for ($i = 0; $i < 2; $i++) { \\Tracekit\\Wrap\\mysqli_query($sock, 'SELECT 1'); \\Tracekit\\Wrap\\mysqli_query($tcp, 'SELECT 1'); }
+        $m = new \\Tracekit\\Wrap\\Mysqli('localhost', $U, $P, $D, 0, $S);
+        $m->query('SELECT 1');
+        $m->real_connect('127.0.0.1', $U, $P, '', ${db.port});
+        $m->query('SELECT 1');
+        $pdo = new \\Tracekit\\Wrap\\Pdo('mysql:unix_socket=' . $S . ';dbname=' . $D, $U, $P);
+        $a = $pdo->prepare('SELECT name FROM t WHERE id = ?');
+        $b = $pdo->prepare('SELECT id FROM t WHERE name = ?');
+        for ($i = 0; $i < 2; $i++) { $a->execute([1]); $a->closeCursor(); $b->execute(['one']); $b->closeCursor(); }
+        echo json_encode(spans());`);
+      const queries = (out as SpanOut[]).filter((s) => !['CONNECT', 'PREPARE'].includes(s.attrs['db.operation.name'] as string));
+      expect(queries.map((s) => [s.attrs['tracekit.db.call'], s.attrs['server.address'], s.attrs['server.port'] ?? null, s.attrs['db.namespace'] ?? null, s.attrs['db.query.text']])).toEqual([
+        ['mysqli_query', 'localhost', null, 'shop', 'SELECT ?'],
+        ['mysqli_query', '127.0.0.1', db.port, 'shop', 'SELECT ?'],
+        ['mysqli_query', 'localhost', null, 'shop', 'SELECT ?'],
+        ['mysqli_query', '127.0.0.1', db.port, 'shop', 'SELECT ?'],
+        ['mysqli::query', 'localhost', null, 'shop', 'SELECT ?'],
+        ['mysqli::query', '127.0.0.1', db.port, null, 'SELECT ?'],
+        ['PDOStatement::execute', 'localhost', null, 'shop', 'SELECT name FROM t WHERE id = ?'],
+        ['PDOStatement::execute', 'localhost', null, 'shop', 'SELECT id FROM t WHERE name = ?'],
+        ['PDOStatement::execute', 'localhost', null, 'shop', 'SELECT name FROM t WHERE id = ?'],
+        ['PDOStatement::execute', 'localhost', null, 'shop', 'SELECT id FROM t WHERE name = ?'],
+      ]);
+      expect(queries[5]!.name).toBe('SELECT');
+      expect(new Set((out as SpanOut[]).map((s) => s.parent)).size).toBe(1);
+    });
+
+    it('what an error handler does during a query (a span, a traced query) lands under that query', () => {
+      const { out } = runPhp(`
+        mysqli_report(MYSQLI_REPORT_ERROR);
+        $link = \\Tracekit\\Wrap\\mysqli_connect('localhost', $U, $P, $D, 0, $S);
+        $log = \\Tracekit\\Wrap\\mysqli_connect('localhost', $U, $P, $D, 0, $S);
+        set_error_handler(function ($no, $message) use ($log) {
+            $s = Tracekit\\Runtime\\Tracer::startSpan('error handler');
+            \\Tracekit\\Wrap\\mysqli_query($log, 'SELECT 2');
+            $s->end();
+            return true;
+        });
+        $r = \\Tracekit\\Wrap\\mysqli_query($link, 'SELECT * FROM missing');
+        restore_error_handler();
+        \\Tracekit\\Wrap\\mysqli_query($link, 'SELECT 3');
+        echo json_encode(['r' => $r, 'root' => $root->spanId, 'spans' => spans()]);`);
+      const spans = out.spans as SpanOut[];
+      expect(out.r).toBe(false);
+      expect(spans.map((s) => s.name)).toEqual(['CONNECT shop', 'CONNECT shop', 'SELECT shop', 'error handler', 'SELECT shop', 'SELECT shop']);
+      const [, , logged, handler, failed, after] = spans;
+      expect(failed!.attrs).toMatchObject({ 'db.query.text': 'SELECT * FROM missing', 'error.type': '1146' });
+      expect(failed!.parent).toBe(out.root);
+      expect(after!.parent).toBe(out.root);
+      expect(logged!.attrs['db.query.text']).toBe('SELECT ?');
+      // The handler ran inside the failing query (its warning), so its span is that query's child,
+      // and the query it made is the handler span's child.
+      expect(handler!.parent).toBe(failed!.id);
+      expect(logged!.parent).toBe(handler!.id);
     });
 
     it('raw SQL only when asked (TRACEKIT_DB_RAW_SQL=1)', () => {
