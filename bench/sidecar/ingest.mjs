@@ -2,9 +2,10 @@
 // Sidecar ingest benchmark, run after `npm run build`:
 //
 //   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--spans 1,10,100]
-//                                 [--connections 1,8,32] [--gzip-level N] [--quick]
+//                                 [--connections 1,8,32] [--compression gzip|none] [--gzip-level N] [--no-php] [--quick]
 //
-// 1. Ingest: wrk POSTs the same OTLP/protobuf body to (a) a bare Node HTTP
+// 1. Ingest: wrk POSTs the same OTLP/protobuf bodies (and, last, OTLP/JSON
+//    bodies shaped like the PHP bootstrap's export) to (a) a bare Node HTTP
 //    server that only reads the body and answers 200 and (b) the sidecar,
 //    alternately, at several body sizes and concurrencies. Reports
 //    requests/s, spans/s, ack latency p50/p99, the ratio sidecar/bare, and
@@ -18,6 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { dbSpansJson, phpExportJson } from './bodies.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
@@ -34,11 +36,19 @@ const duration = Number(flag('duration', quick ? 2 : 3));
 const rounds = Number(flag('rounds', quick ? 1 : 3));
 const outageSeconds = Number(flag('outage-seconds', quick ? 5 : 15));
 const maxQueueBytes = 32 * 1024 * 1024;
-// --gzip-level 0 measures the relay without compressing upstream (TRACEKIT_UPSTREAM_GZIP_LEVEL).
+// --compression gzip|none sets the sidecar's upstream compression (TRACEKIT_UPSTREAM_COMPRESSION; its
+// default is none); --gzip-level N its gzip level (TRACEKIT_UPSTREAM_GZIP_LEVEL).
 const gzipLevel = flag('gzip-level', undefined);
+const compression = flag('compression', undefined);
 const list = (name, fallback) => (flag(name, undefined) ?? fallback).split(',').map(Number);
 const spanCounts = list('spans', quick ? '10' : '1,10,100');
 const concurrencies = list('connections', quick ? '8' : '1,8,32');
+// The PHP bootstrap's export (OTLP/JSON: a SERVER root span + 5 DB spans, bench/sidecar/bodies.mjs); --no-php leaves it out.
+const phpCell = !args.includes('--no-php');
+const cells = [
+  ...spanCounts.map((spans) => ({ name: `pb${spans}`, spans, label: `${spans} (protobuf)`, contentType: 'application/x-protobuf', make: (i) => body(spans, spans * 1000 + i) })),
+  ...(phpCell ? [{ name: 'php', spans: 6, label: '6, PHP export (JSON)', contentType: 'application/json', make: (i) => Buffer.from(phpExportJson(5, 500_000 + i)) }] : []),
+];
 
 const children = new Set();
 process.on('exit', () => {
@@ -48,7 +58,7 @@ process.on('exit', () => {
 function start(cmd, argv, readyMsg = 'listening') {
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}) },
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}), ...(compression !== undefined ? { TRACEKIT_UPSTREAM_COMPRESSION: compression } : {}) },
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -73,68 +83,29 @@ async function stop(p) {
   await done;
 }
 
-/** Deterministic PRNG (mulberry32) so every run posts the same bodies. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * One export request of `spans` DB spans shaped like the bootstrap's, with
- * ids, timestamps and a literal varied per body: identical bodies would make
- * the forwarded batches compress ~15x better than real traffic does.
- */
+/** One OTLP/protobuf export request of `spans` DB spans (bodies.mjs), transcoded once here. */
 function body(spans, seed) {
-  const rnd = prng(seed);
-  const hex = (bytes) => Array.from({ length: bytes }, () => Math.floor(rnd() * 256).toString(16).padStart(2, '0')).join('');
-  const traceId = hex(16);
-  const list = [];
-  for (let i = 0; i < spans; i++) {
-    const start = 1700000000000000000n + BigInt(Math.floor(rnd() * 1e12));
-    list.push({
-      traceId,
-      spanId: hex(8),
-      parentSpanId: hex(8),
-      name: 'SELECT shop.products',
-      kind: 3,
-      startTimeUnixNano: String(start),
-      endTimeUnixNano: String(start + BigInt(Math.floor(rnd() * 5e6))),
-      attributes: [
-        { key: 'db.system.name', value: { stringValue: 'mysql' } },
-        { key: 'db.query.text', value: { stringValue: `SELECT id, name, price FROM products WHERE category_id = ? ORDER BY name LIMIT ${Math.floor(rnd() * 100)}` } },
-        { key: 'server.address', value: { stringValue: 'db.internal' } },
-        { key: 'server.port', value: { intValue: '3306' } },
-      ],
-    });
-  }
-  const doc = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'corner-shop' } }] }, scopeSpans: [{ scope: { name: 'tracekit' }, spans: list }] }] };
-  return Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, JSON.stringify(doc)).bytes);
+  return Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, dbSpansJson(spans, seed)).bytes);
 }
 
 const BODIES_PER_SIZE = 64;
 
-/** Writes BODIES_PER_SIZE varied bodies as PREFIX0.pb … and returns PREFIX and the mean size. */
-async function writeBodies(prefix, spans) {
+/** Writes BODIES_PER_SIZE varied bodies made by make(i) as PREFIX0.pb … and returns PREFIX and the mean size. */
+async function writeBodies(prefix, make) {
   let total = 0;
   for (let i = 0; i < BODIES_PER_SIZE; i++) {
-    const b = body(spans, spans * 1000 + i);
+    const b = make(i);
     total += b.length;
     await writeFile(`${prefix}${i}.pb`, b);
   }
   return { prefix, meanBytes: Math.round(total / BODIES_PER_SIZE) };
 }
 
-async function wrk(url, bodyPrefix, connections, seconds) {
+async function wrk(url, bodyPrefix, connections, seconds, contentType = 'application/x-protobuf') {
   const script = path.join(path.dirname(bodyPrefix), 'post.lua');
   // Spawned asynchronously so the outage sampler keeps running meanwhile.
   const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], {
-    env: { ...process.env, BODY_PREFIX: bodyPrefix, BODY_COUNT: String(BODIES_PER_SIZE) },
+    env: { ...process.env, BODY_PREFIX: bodyPrefix, BODY_COUNT: String(BODIES_PER_SIZE), CONTENT_TYPE: contentType },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -195,7 +166,7 @@ await writeFile(
     '  bodies[i] = f:read("*a")',
     '  f:close()',
     'end',
-    'local headers = { ["Content-Type"] = "application/x-protobuf" }',
+    'local headers = { ["Content-Type"] = os.getenv("CONTENT_TYPE") }',
     'local n = 0',
     'request = function()',
     '  n = n % count + 1',
@@ -213,8 +184,9 @@ const sidecar = await start(process.execPath, [tracekit, 'sidecar', '--listen', 
 
 const rows = [];
 try {
-  for (const spans of only === 'outage' ? [] : spanCounts) {
-    const { prefix: file, meanBytes } = await writeBodies(path.join(dir, `body-${spans}-`), spans);
+  for (const cell of only === 'outage' ? [] : cells) {
+    const { spans, label, contentType } = cell;
+    const { prefix: file, meanBytes } = await writeBodies(path.join(dir, `body-${cell.name}-`), cell.make);
     for (const c of concurrencies) {
       const runs = { bare: [], sidecar: [] };
       const before = { up: (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests, accepted: await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total') };
@@ -224,7 +196,7 @@ try {
         for (const which of order) {
           const target = which === 'bare' ? baseline : sidecar;
           const cpu0 = await cpuSeconds(target.child.pid);
-          const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration);
+          const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration, contentType);
           run.cpuMicrosPerRequest = (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests;
           runs[which].push(run);
         }
@@ -243,9 +215,9 @@ try {
       };
       const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest') });
       const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
-      rows.push({ spans, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted });
+      rows.push({ spans, label, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted });
       const r = rows.at(-1);
-      process.stderr.write(`spans=${spans} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}\n`);
+      process.stderr.write(`${label} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}\n`);
     }
   }
 } finally {
@@ -263,7 +235,7 @@ if (only !== 'ingest') {
     tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${deadPort}`,
     '--max-queue-bytes', String(outageQueue), '--spool-dir', spoolDir, '--max-spool-bytes', '256MiB', '--log-level', 'error',
   ]);
-  const { prefix: file100 } = await writeBodies(path.join(dir, 'body-outage-'), 10);
+  const { prefix: file100 } = await writeBodies(path.join(dir, 'body-outage-'), (i) => body(10, 10 * 1000 + i));
   let maxQueue = 0;
   let maxRss = 0;
   let maxSpool = 0;
@@ -305,7 +277,7 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating bare/sidecar order, medians (ratio = median of the per-round ratios), same machine.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating bare/sidecar order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
 lines.push('| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |');
@@ -313,7 +285,7 @@ lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const perFiveK = r.spansAccepted > 0 ? ((r.upstreamRequests / r.spansAccepted) * 5000).toFixed(2) : 'n/a';
   lines.push(
-    `| ${r.spans} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${r.bare.cpu.toFixed(0)} / ${r.sidecar.cpu.toFixed(0)} | ${perFiveK} |`,
+    `| ${r.label} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${r.bare.cpu.toFixed(0)} / ${r.sidecar.cpu.toFixed(0)} | ${perFiveK} |`,
   );
 }
 lines.push('');

@@ -84,8 +84,11 @@ interface JsonField {
 interface JsonMessage {
   readonly name: string;
   readonly requiredMask: number;
-  /** By JSON key: lowerCamelCase names and their snake_case aliases. */
-  readonly fields: Map<string, JsonField>;
+  /**
+   * By JSON key: lowerCamelCase names and their snake_case aliases. Prototype-less, so no key
+   * (e.g. "constructor") can reach Object.prototype.
+   */
+  readonly fields: Record<string, JsonField | undefined>;
 }
 
 const compiled = new Map<protobuf.Type, JsonMessage>();
@@ -108,7 +111,7 @@ function compile(type: protobuf.Type): JsonMessage {
   const existing = compiled.get(type);
   if (existing) return existing;
   const required = type.fieldsArray.filter((f) => REQUIRED_FIELDS.has(`${type.name}.${f.name}`));
-  const message: JsonMessage = { name: type.name, requiredMask: (1 << required.length) - 1, fields: new Map() };
+  const message: JsonMessage = { name: type.name, requiredMask: (1 << required.length) - 1, fields: Object.create(null) as Record<string, JsonField | undefined> };
   compiled.set(type, message);
   const oneofs = type.oneofsArray;
   for (const field of type.fieldsArray) {
@@ -143,18 +146,17 @@ function compile(type: protobuf.Type): JsonMessage {
       oneofBit: oneofIndex === -1 ? 0 : 1 << oneofIndex,
       oneofName: oneofIndex === -1 ? '' : oneofs[oneofIndex]!.name,
     };
-    message.fields.set(field.name, { ...rule, isAlias: false });
+    message.fields[field.name] = { ...rule, isAlias: false };
     const alias = snakeCase(field.name);
-    if (alias !== field.name) message.fields.set(alias, { ...rule, isAlias: true });
+    if (alias !== field.name) message.fields[alias] = { ...rule, isAlias: true };
   }
   return message;
 }
 
 // -- errors -------------------------------------------------------------------------
 
-/** Carries the path from the failing value up to the root, collected while unwinding. */
+/** Describes a failure given the path to the failing value. */
 class TranscodeError extends Error {
-  readonly segments: string[] = [];
   constructor(readonly describe: (path: string) => string) {
     super('OTLP/JSON does not match the schema');
   }
@@ -353,12 +355,14 @@ function writeString(field: JsonField, value: string): void {
     pos = start;
   }
   const length = Buffer.byteLength(value, 'utf8');
-  if (length !== n && !(value as WellFormedCheck).isWellFormed()) {
-    const lone = loneSurrogate(value);
-    fail((path) => `${field.qualified} is not valid UTF-8 at ${path}: expected well-formed Unicode, found a lone surrogate U+${lone.toString(16).toUpperCase()}`);
-  }
+  if (length !== n && !(value as WellFormedCheck).isWellFormed()) notUtf8(field, value);
   writeVarint32(length);
   pos += buf.write(value, pos, length, 'utf8');
+}
+
+function notUtf8(field: JsonField, value: string): never {
+  const lone = loneSurrogate(value).toString(16).toUpperCase();
+  fail((path) => `${field.qualified} is not valid UTF-8 at ${path}: expected well-formed Unicode, found a lone surrogate U+${lone}`);
 }
 
 /** String.prototype.isWellFormed (Node 20+; not yet in this TypeScript lib). */
@@ -539,53 +543,74 @@ function writeValue(field: JsonField, value: unknown, depth: number, stats: Vali
   }
 }
 
+// Failure messages are built in functions of their own, so the hot functions create no closures.
+function tooDeep(message: JsonMessage): never {
+  fail(() => `message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${message.name})`);
+}
+
+function secondOneofValue(message: JsonMessage, field: JsonField): never {
+  fail((path) => `${path} sets a second value of the oneof ${message.name}.${field.oneofName}; expected at most one`);
+}
+
 function writeMessage(message: JsonMessage, value: unknown, depth: number, stats: ValidationStats): number {
-  if (depth > MAX_MESSAGE_DEPTH) fail(() => `message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${message.name})`);
+  if (depth > MAX_MESSAGE_DEPTH) tooDeep(message);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) expected(`an object (${message.name})`, value);
   const object = value as Record<string, unknown>;
   let seen = 0;
   let oneofsSeen = 0;
-  let key = '';
-  let index = -1;
-  try {
-    for (key in object) {
-      const field = message.fields.get(key);
-      if (field === undefined) continue;
-      const v = object[key];
-      if (v === null || v === undefined) continue;
-      if (field.isAlias && object[field.camelName] !== undefined && object[field.camelName] !== null) continue;
-      if (field.oneofBit !== 0) {
-        if ((oneofsSeen & field.oneofBit) !== 0) {
-          fail((path) => `${path} sets a second value of the oneof ${message.name}.${field.oneofName}; expected at most one`);
-        }
-        oneofsSeen |= field.oneofBit;
-      }
-      if (!field.repeated) {
-        seen |= writeValue(field, v, depth, stats);
-        continue;
-      }
-      if (!Array.isArray(v)) expected('an array', v);
-      if (field.packed) {
-        if (v.length === 0) continue;
-        ensure(10);
-        writeTag(field.tag);
-        const at = beginLength();
-        for (index = 0; index < v.length; index++) {
-          ensure(10);
-          writeScalar(field, v[index]);
-        }
-        index = -1;
-        endLength(at);
-        continue;
-      }
-      for (index = 0; index < v.length; index++) writeValue(field, v[index], depth, stats);
-      index = -1;
+  for (const key in object) {
+    const field = message.fields[key];
+    if (field === undefined) continue;
+    const v = object[key];
+    if (v === null || v === undefined) continue;
+    if (field.isAlias && object[field.camelName] !== undefined && object[field.camelName] !== null) continue;
+    pathDepth = depth;
+    pathKeys[depth] = key;
+    pathIndexes[depth] = -1;
+    if (field.oneofBit !== 0) {
+      if ((oneofsSeen & field.oneofBit) !== 0) secondOneofValue(message, field);
+      oneofsSeen |= field.oneofBit;
     }
-  } catch (error) {
-    if (error instanceof TranscodeError) error.segments.push(index >= 0 ? `.${key}[${index}]` : `.${key}`);
-    throw error;
+    if (!field.repeated) {
+      seen |= writeValue(field, v, depth, stats);
+      continue;
+    }
+    if (!Array.isArray(v)) expected('an array', v);
+    if (field.packed) {
+      if (v.length === 0) continue;
+      ensure(10);
+      writeTag(field.tag);
+      const at = beginLength();
+      for (let i = 0; i < v.length; i++) {
+        pathIndexes[depth] = i;
+        ensure(10);
+        writeScalar(field, v[i]);
+      }
+      endLength(at);
+      continue;
+    }
+    for (let i = 0; i < v.length; i++) {
+      pathDepth = depth;
+      pathIndexes[depth] = i;
+      writeValue(field, v[i], depth, stats);
+    }
   }
   return seen;
+}
+
+/**
+ * Where the writer is, for error messages: the key (and array index, or -1) at
+ * each message level down to pathDepth. Recorded as it goes, so a failure
+ * deep down needs no try/catch at every level to say where it happened.
+ */
+let pathDepth = 0;
+const pathKeys: string[] = [];
+const pathIndexes = new Int32Array(MAX_MESSAGE_DEPTH + 2);
+
+function currentPath(root: string): string {
+  let path = root;
+  for (let d = 1; d <= pathDepth; d++) path += pathIndexes[d]! >= 0 ? `.${pathKeys[d]}[${pathIndexes[d]}]` : `.${pathKeys[d]}`;
+  return path;
 }
 
 export interface TranscodedRequest extends ValidationStats {
@@ -605,12 +630,13 @@ export function transcodeJson(type: protobuf.Type, document: unknown): Transcode
   const message = compile(type);
   const stats = { items: 0, invalidItems: 0 };
   pos = 0;
+  pathDepth = 0;
   try {
     writeMessage(message, document, 1, stats);
   } catch (error) {
     pos = 0;
     if (!(error instanceof TranscodeError)) throw error;
-    throw new OtlpDecodeError(error.describe(message.name + error.segments.reverse().join('')));
+    throw new OtlpDecodeError(error.describe(currentPath(message.name)));
   }
   const bytes = Buffer.allocUnsafeSlow(pos);
   buf.copy(bytes, 0, 0, pos);

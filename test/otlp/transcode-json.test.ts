@@ -185,6 +185,13 @@ describe('OTLP/JSON transcoder', () => {
     });
   });
 
+  it('ignores keys that name Object.prototype members', () => {
+    const text = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${'ab'.repeat(16)}","spanId":"${'cd'.repeat(8)}","name":"p","__proto__":{"name":"x"},"constructor":5,"toString":"s","kind":"hasOwnProperty"}]}]}]}`;
+    expect(() => jsonToProtobuf(traces, text)).toThrow(/\.kind must be an integer \(or a value name\) of Span\.kind, found the string "hasOwnProperty"$/);
+    const { bytes } = jsonToProtobuf(traces, text.replace(',"kind":"hasOwnProperty"', ''));
+    expect(protobufToJson(traces, bytes)).toEqual({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'p' }] }] }] });
+  });
+
   it('writes lengths of several bytes and grows its buffer for large documents', () => {
     const doc = { resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: 300 }, (_, i) => ({ traceId: '01'.repeat(16), spanId: (i + 1).toString(16).padStart(16, '0'), name: 'q'.repeat(20_000 + i) })) }] }] };
     const { bytes, items } = jsonToProtobuf(traces, JSON.stringify(doc));
