@@ -16,6 +16,9 @@ export class OtlpDecodeError extends Error {
  */
 export const MAX_MESSAGE_DEPTH = 64;
 
+/** 2^(7·i): the place value of a varint's i-th group. `2 ** shift` compiled to a call to pow (~2 % of the sidecar's CPU under load, perf). */
+const SEVEN_BIT_PLACES = [1, 2 ** 7, 2 ** 14, 2 ** 21, 2 ** 28, 2 ** 35];
+
 const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
 const WIRE_LEN = 2;
@@ -112,14 +115,13 @@ function walk(rule: MessageRule, buf: Uint8Array, view: DataView, start: number,
     let tag = buf[pos++]!;
     if (tag >= 0x80) {
       tag &= 0x7f;
-      let shift = 7;
+      let group = 1;
       for (;;) {
         if (pos >= end) throw new OtlpDecodeError(`truncated field tag in ${rule.name}`);
         const b = buf[pos++]!;
-        tag += (b & 0x7f) * 2 ** shift;
+        tag += (b & 0x7f) * SEVEN_BIT_PLACES[group]!;
         if (b < 0x80) break;
-        shift += 7;
-        if (shift > 28) throw new OtlpDecodeError(`malformed field tag in ${rule.name}`);
+        if (++group > 4) throw new OtlpDecodeError(`malformed field tag in ${rule.name}`);
       }
     }
     const fieldNumber = Math.floor(tag / 8);
@@ -150,17 +152,16 @@ function walk(rule: MessageRule, buf: Uint8Array, view: DataView, start: number,
         break;
       case WIRE_LEN: {
         let length = 0;
-        let lshift = 0;
         if (pos < end && buf[pos]! < 0x80) {
           length = buf[pos++]!;
         } else {
+          let group = 0;
           for (;;) {
             if (pos >= end) throw new OtlpDecodeError(`truncated length in ${field?.name ?? rule.name}`);
             const b = buf[pos++]!;
-            length += (b & 0x7f) * 2 ** lshift;
+            length += (b & 0x7f) * SEVEN_BIT_PLACES[group]!;
             if (b < 0x80) break;
-            lshift += 7;
-            if (lshift > 35) throw new OtlpDecodeError(`malformed length in ${field?.name ?? rule.name}`);
+            if (++group > 5) throw new OtlpDecodeError(`malformed length in ${field?.name ?? rule.name}`);
           }
         }
         const fieldEnd = pos + length;
