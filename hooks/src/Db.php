@@ -65,7 +65,7 @@ final class Db
         'PDOStatement::execute' => ['pdo', '', 'stmtThis', 'stmt'],
     ];
 
-    /** Calls whose success done() reads: a connect's server, a prepared statement's text. */
+    /** Calls whose success done() reads (a connect's server, a prepared statement's text): full Spans, never calls. */
     const REMEMBERING = [
         'mysqli_connect' => true, 'mysqli::__construct' => true, 'mysqli::connect' => true, 'mysqli_real_connect' => true,
         'mysqli::real_connect' => true, 'PDO::__construct' => true, 'mysqli_prepare' => true, 'mysqli::prepare' => true,
@@ -84,10 +84,8 @@ final class Db
     public static $hooked = [];
     /** @var bool|null */
     private static $raw = null;
-    /** @var array<string, array<string, array{0: array<string, mixed>, 1: array{0: string, 1: array<string, mixed>}}>> call => raw SQL ('' for a statement's execute) => [connection facts, span template] */
-    private static $templates = [];
-    /** @var int templates kept; all are forgotten past CACHE_SIZE */
-    private static $templateCount = 0;
+    /** @var array<string, array{0: int, 1: int}> see fastTable(); filled on the first call traced */
+    private static $fast = [];
     /** @var bool the runtime's Tracer class is declared */
     private static $runtime = false;
     /** @var array<string, array{0: string, 1: string}> raw SQL => [text, operation] */
@@ -112,12 +110,107 @@ final class Db
      * @param array<int, mixed> $args
      * @return object|int|null the span, or the runtime's token for a call (Tracer::beginCall())
      */
-    public static function begin(string $call, $object, array $args)
+    public static function begin(string $call, $object, array $args, bool $hooked = false)
     {
-        if (self::$extActive && isset(self::$hooked[$call])) {
+        if (self::$extActive && !$hooked && isset(self::$hooked[$call])) {
             return null;
         }
-        return self::open($call, $object, $args);
+        try {
+            // The hot path, kept to a few operations (every one counts: between two round trips to the
+            // database the caches are cold, and bench/hooks/run.mjs measured each PHP step of this path
+            // at several times its warm cost): a statement run before on a known connection, or a
+            // prepared statement executed again, has its span template kept with that object's facts.
+            $at = isset(self::$fast[$call]) ? self::$fast[$call] : null;
+            if ($at !== null) {
+                $link = $at[0] < 0 ? $object : (isset($args[$at[0]]) ? $args[$at[0]] : null);
+                $sql = $at[1] < 0 ? '' : (isset($args[$at[1]]) ? $args[$at[1]] : null);
+                if (\is_object($link) && \is_string($sql)) {
+                    $facts = self::$weak !== null ? (self::$weak[$link] ?? null) : self::recall($link);
+                    $template = $facts['templates'][$call][$sql] ?? null;
+                    if ($template !== null) {
+                        $token = \Tracekit\Runtime\Tracer::beginCall($template);
+                        if ($token !== 0) {
+                            return $token;
+                        }
+                    }
+                }
+            }
+            return self::beginSlowly($call, $object, $args);
+        } catch (\Throwable $e) {
+            return null;
+        }
+    }
+
+    /**
+     * begin() the first time a statement runs on a connection, or when the runtime cannot take a
+     * compact call: the facts and the template are made (and kept), and the span begun.
+     *
+     * @param object|null $object
+     * @param array<int, mixed> $args
+     * @return object|int|null
+     */
+    private static function beginSlowly(string $call, $object, array $args)
+    {
+        if (!self::$runtime) {
+            // Once declared, a class stays: the lookup is needed only until it succeeds.
+            if (!\class_exists('Tracekit\\Runtime\\Tracer', false)) {
+                return null;
+            }
+            self::$runtime = true;
+        }
+        if (!isset(self::CALLS[$call]) || !\Tracekit\Runtime\Tracer::isActive()) {
+            return null;
+        }
+        list($api, $operation, $where, $sqlAt) = self::CALLS[$call];
+        if (self::$fast === []) {
+            self::$fast = self::fastTable();
+        }
+        $facts = self::connectionFacts($api, $where, $object, $args);
+        if (\is_int($sqlAt) && $sqlAt >= 0) {
+            if (!isset($args[$sqlAt]) || !\is_string($args[$sqlAt])) {
+                return null;
+            }
+            $sql = $args[$sqlAt];
+        } else {
+            $sql = '';
+        }
+        if (isset($facts['templates'][$call][$sql])) {
+            $template = $facts['templates'][$call][$sql];
+        } else {
+            $template = self::template($call, $operation, $where, $sqlAt, $object, $args, $facts);
+            // Kept with the connection (or statement) the hot path finds it on: forgotten with that
+            // object, or when a reconnect remembers new facts. A huge statement is not kept.
+            $link = $where === 'arg0' || $where === 'stmt0' ? (isset($args[0]) ? $args[0] : null) : ($where === 'this' || $where === 'stmtThis' ? $object : null);
+            if (\is_object($link) && \strlen($sql) <= self::MAX_SCAN_BYTES) {
+                if (!isset($facts['templates'][$call]) || \count($facts['templates'][$call]) >= self::CACHE_SIZE) {
+                    $facts['templates'][$call] = [];
+                }
+                $facts['templates'][$call][$sql] = $template;
+                self::remember($link, $facts);
+            }
+        }
+        // A connect or prepare (rare, and done() reads its outcome) is a full Span; a query a call.
+        $token = isset(self::REMEMBERING[$call]) ? 0 : \Tracekit\Runtime\Tracer::beginCall($template);
+        return $token !== 0 ? $token : \Tracekit\Runtime\Tracer::startSpan($template[0], \Tracekit\Runtime\Span::KIND_CLIENT, $template[1]);
+    }
+
+    /**
+     * Where the hot path finds a call's object and SQL: [argument index of the connection or
+     * statement (-1: the object called), argument index of the SQL (-1: none; a statement's
+     * execute keeps its text in the statement's facts)]. Calls that connect are not in it.
+     *
+     * @return array<string, array{0: int, 1: int}>
+     */
+    private static function fastTable(): array
+    {
+        $table = [];
+        foreach (self::CALLS as $call => $how) {
+            $linkAt = $how[2] === 'arg0' || $how[2] === 'stmt0' ? 0 : ($how[2] === 'this' || $how[2] === 'stmtThis' ? -1 : null);
+            if ($linkAt !== null && !isset(self::REMEMBERING[$call])) {
+                $table[$call] = [$linkAt, \is_int($how[3]) ? $how[3] : -1];
+            }
+        }
+        return $table;
     }
 
     /**
@@ -129,70 +222,7 @@ final class Db
      */
     public static function beginHooked(string $call, $object, array $args)
     {
-        return self::open($call, $object, $args);
-    }
-
-    /**
-     * @param object|null $object
-     * @param array<int, mixed> $args
-     * @return object|int|null
-     */
-    private static function open(string $call, $object, array $args)
-    {
-        try {
-            if (!self::$runtime) {
-                // Once declared, a class stays: the lookup is needed only until it succeeds.
-                if (!\class_exists('Tracekit\\Runtime\\Tracer', false)) {
-                    return null;
-                }
-                self::$runtime = true;
-            }
-            if (!isset(self::CALLS[$call]) || !\Tracekit\Runtime\Tracer::isActive()) {
-                return null;
-            }
-            list($api, $operation, $where, $sqlAt) = self::CALLS[$call];
-            // The connection's (or statement's) facts; on PHP 8 straight from the WeakMap for a known one.
-            $link = $where === 'arg0' || $where === 'stmt0' ? (isset($args[0]) ? $args[0] : null) : ($where === 'this' || $where === 'stmtThis' ? $object : null);
-            if (\is_object($link) && self::$weak !== null && isset(self::$weak[$link])) {
-                $facts = self::$weak[$link];
-            } else {
-                $facts = self::connectionFacts($api, $where, $object, $args);
-            }
-            if (\is_int($sqlAt) && $sqlAt >= 0) {
-                if (!isset($args[$sqlAt]) || !\is_string($args[$sqlAt])) {
-                    return null;
-                }
-                $sql = $args[$sqlAt];
-            } elseif ($sqlAt === 'stmt') {
-                // A statement's execute: its prepared text, which the facts remembered at prepare carry.
-                $sql = isset($facts['text']) ? $facts['text'] : ($object instanceof \PDOStatement ? $object->queryString : '');
-            } else {
-                $sql = '';
-            }
-            // The same statement again on the same connection (a loop, a page's usual queries): the
-            // template made the first time. Facts are the connection's remembered array, so === is
-            // one pointer comparison; a reconnect remembers new facts and misses.
-            $hit = isset(self::$templates[$call][$sql]) ? self::$templates[$call][$sql] : null;
-            if ($hit !== null && $hit[0] === $facts) {
-                $template = $hit[1];
-            } else {
-                $template = self::template($call, $operation, $where, $sqlAt, $object, $args, $facts);
-                if ($template === null) {
-                    return null;
-                }
-                if (\strlen($sql) <= self::MAX_SCAN_BYTES) {
-                    if (++self::$templateCount > self::CACHE_SIZE) {
-                        self::$templates = [];
-                        self::$templateCount = 1;
-                    }
-                    self::$templates[$call][$sql] = [$facts, $template];
-                }
-            }
-            $token = \Tracekit\Runtime\Tracer::beginCall($template);
-            return $token !== 0 ? $token : \Tracekit\Runtime\Tracer::startSpan($template[0], \Tracekit\Runtime\Span::KIND_CLIENT, $template[1]);
-        } catch (\Throwable $e) {
-            return null;
-        }
+        return self::begin($call, $object, $args, true);
     }
 
     /**
@@ -260,8 +290,9 @@ final class Db
         if ($span === null) {
             return;
         }
-        if (\is_int($span) && $result !== false && !isset(self::REMEMBERING[$call])) {
-            // A query that went well: nothing to read or remember.
+        if (\is_int($span) && $result !== false) {
+            // A query that went well (a call from begin(), never a connect or prepare): nothing to read or
+            // remember. The wrappers of the queries make this same check themselves, one call fewer.
             \Tracekit\Runtime\Tracer::endCall($span);
             return;
         }
@@ -293,6 +324,7 @@ final class Db
                 if (\is_object($stmt) && \is_string($sql)) {
                     list($text, $keyword) = self::queryText($sql);
                     $facts = self::connectionFacts($api, $where, $object, $args);
+                    unset($facts['templates']);
                     $facts['text'] = $text;
                     $facts['op'] = $keyword;
                     self::remember($stmt, $facts);
@@ -554,7 +586,7 @@ final class Db
         try {
             $facts = \is_object($link) ? self::recall($link) : null;
             if ($facts !== null) {
-                unset($facts['text'], $facts['op']);
+                unset($facts['text'], $facts['op'], $facts['templates']);
                 self::remember($stmt, $facts);
             }
         } catch (\Throwable $e) {

@@ -66,7 +66,11 @@ class Mysqli extends \mysqli
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'mysqli::query', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'mysqli::query', $this, $args, $result);
+        }
         return $result;
     }
 
@@ -83,7 +87,11 @@ class Mysqli extends \mysqli
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'mysqli::real_query', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'mysqli::real_query', $this, $args, $result);
+        }
         return $result;
     }
 
@@ -100,7 +108,11 @@ class Mysqli extends \mysqli
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'mysqli::multi_query', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'mysqli::multi_query', $this, $args, $result);
+        }
         return $result;
     }
 
@@ -150,7 +162,11 @@ class Mysqli extends \mysqli
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'mysqli::begin_transaction', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'mysqli::begin_transaction', $this, $args, $result);
+        }
         return $result;
     }
 
@@ -167,7 +183,11 @@ class Mysqli extends \mysqli
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'mysqli::commit', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'mysqli::commit', $this, $args, $result);
+        }
         return $result;
     }
 
@@ -184,7 +204,11 @@ class Mysqli extends \mysqli
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'mysqli::rollback', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'mysqli::rollback', $this, $args, $result);
+        }
         return $result;
     }
 }
@@ -279,7 +303,11 @@ class Mysqli_Stmt extends \mysqli_stmt
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'mysqli_stmt::execute', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'mysqli_stmt::execute', $this, $args, $result);
+        }
         return $result;
     }
 }

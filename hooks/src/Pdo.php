@@ -58,7 +58,11 @@ class Pdo extends \PDO
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'PDO::query', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'PDO::query', $this, $args, $result);
+        }
         return $result;
     }
 
@@ -75,7 +79,11 @@ class Pdo extends \PDO
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'PDO::exec', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'PDO::exec', $this, $args, $result);
+        }
         return $result;
     }
 
@@ -112,7 +120,11 @@ class Pdo extends \PDO
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'PDO::beginTransaction', $this, [], $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'PDO::beginTransaction', $this, [], $result);
+        }
         return $result;
     }
 
@@ -128,7 +140,11 @@ class Pdo extends \PDO
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'PDO::commit', $this, [], $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'PDO::commit', $this, [], $result);
+        }
         return $result;
     }
 
@@ -144,7 +160,11 @@ class Pdo extends \PDO
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'PDO::rollBack', $this, [], $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'PDO::rollBack', $this, [], $result);
+        }
         return $result;
     }
 }
@@ -172,7 +192,11 @@ class PdoStatement extends \PDOStatement
             Db::failed($span, $e);
             throw $e;
         }
-        Db::done($span, 'PDOStatement::execute', $this, $args, $result);
+        if (\is_int($span) && $result !== false) {
+            \Tracekit\Runtime\Tracer::endCall($span);
+        } else {
+            Db::done($span, 'PDOStatement::execute', $this, $args, $result);
+        }
         return $result;
     }
 }
