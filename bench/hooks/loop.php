@@ -2,9 +2,12 @@
 // Per-query cost of tracekit's wrap-mode spans: the same loop of N queries,
 // native vs traced (Tracekit\Wrap), in one php-cli process with the runtime
 // active (loaded by tracekit-prepend.php, exporting to a sidecar). Each round
-// interleaves the sides in chunks; every side gets one warm-up loop. Spans
-// are taken out of the tracer after every chunk of n/20 queries (a request's
-// worth, under the runtime's default limit of 512 spans), so all are recorded.
+// interleaves the sides in chunks of n/40 queries; every side gets one warm-up
+// loop. After every chunk its spans are taken out of the tracer (a request's
+// worth, under the runtime's default limit of 512 spans), so all are recorded;
+// that hand-over is what the runtime does once per request at shutdown, and
+// it is timed on its own (export-time cost per span). Each side's wall time
+// and the process's CPU time (user + system, getrusage) are summed per round.
 //   php -d auto_prepend_file=…/tracekit-prepend.php bench/hooks/loop.php N ROUNDS
 $n = isset($argv[1]) ? (int) $argv[1] : 10000;
 $rounds = isset($argv[2]) ? (int) $argv[2] : 5;
@@ -53,58 +56,68 @@ $cases = [
     ],
 ];
 
-$time = function (callable $f, $n) {
+$cpu = function () {
+    $r = getrusage();
+    return $r['ru_utime.tv_sec'] + $r['ru_utime.tv_usec'] / 1e6 + $r['ru_stime.tv_sec'] + $r['ru_stime.tv_usec'] / 1e6;
+};
+// [wall seconds, CPU seconds] of $f($n).
+$time = function (callable $f, $n) use ($cpu) {
+    $c = $cpu();
     $t = hrtime(true);
     $f($n);
-    return (hrtime(true) - $t) / 1e9;
+    $wall = (hrtime(true) - $t) / 1e9;
+    return [$wall, $cpu() - $c];
 };
 $out = [];
+$exportNanos = 0;
+$exported = 0;
 foreach ($cases as $name => $pair) {
     list($plain, $traced) = $pair;
     $time($plain, (int) ($n / 10));
     $time($traced, (int) ($n / 10));
+    Tracekit\Runtime\Tracer::takeFinished();
     $p = [];
     $t = [];
-    Tracekit\Runtime\Tracer::takeFinished();
+    $pc = [];
+    $tc = [];
     $recorded = 0;
     $dropped = Tracekit\Runtime\Tracer::droppedSpans();
-    // Each round interleaves the two sides in 20 chunks of n/20 queries, alternating which goes first,
+    // Each round interleaves the two sides in 40 chunks, alternating which goes first,
     // so that the load of a shared machine drifting during a round hits both sides alike.
-    $chunks = 20;
+    $chunks = 40;
     $size = (int) ($n / $chunks);
     for ($r = 0; $r < $rounds; $r++) {
-        $pr = 0.0;
-        $tr = 0.0;
+        $pr = [0.0, 0.0];
+        $tr = [0.0, 0.0];
         for ($c = 0; $c < $chunks; $c++) {
             if (($r + $c) % 2 === 0) {
-                $pr += $time($plain, $size);
-                $tr += $time($traced, $size);
+                $a = $time($plain, $size);
+                $b = $time($traced, $size);
             } else {
-                $tr += $time($traced, $size);
-                $pr += $time($plain, $size);
+                $b = $time($traced, $size);
+                $a = $time($plain, $size);
             }
-            // A chunk is one request's worth: its spans are handed over (as the export at the end of a
-            // request would), so the tracer never holds more than the runtime's default 512.
-            $recorded += count(Tracekit\Runtime\Tracer::takeFinished());
+            $pr[0] += $a[0];
+            $pr[1] += $a[1];
+            $tr[0] += $b[0];
+            $tr[1] += $b[1];
+            // A chunk is one request's worth: its spans are handed over as the export at the end of a
+            // request does (Bootstrap: Tracer::takeFinished(), then OTLP/JSON encoding), so the tracer
+            // never holds more than the runtime's default 512. Timed apart: it is not in the query loop.
+            $e = hrtime(true);
+            $spans = Tracekit\Runtime\Tracer::takeFinished();
+            $exportNanos += hrtime(true) - $e;
+            $exported += count($spans);
+            $recorded += count($spans);
+            $spans = null;
         }
-        $p[] = $pr;
-        $t[] = $tr;
+        $p[] = $pr[0];
+        $t[] = $tr[0];
+        $pc[] = $pr[1];
+        $tc[] = $tr[1];
     }
-    $out[$name] = ['plain' => $p, 'traced' => $t, 'spansPerRound' => (int) ($recorded / $rounds), 'dropped' => Tracekit\Runtime\Tracer::droppedSpans() - $dropped];
-}
-// What the runtime alone charges per span (no query, no wrapper): the floor under every traced call.
-$bare = [];
-for ($r = 0; $r < $rounds; $r++) {
-    $bare[] = $time(function ($n) {
-        for ($i = 0; $i < $n; $i++) {
-            if ($i % 500 === 0) {
-                Tracekit\Runtime\Tracer::takeFinished();
-            }
-            Tracekit\Runtime\Tracer::startSpan('SELECT shop', Tracekit\Runtime\Span::KIND_CLIENT, ['db.system.name' => 'mysql', 'db.query.text' => 'SELECT ?', 'db.operation.name' => 'SELECT', 'db.namespace' => 'shop', 'server.address' => 'localhost', 'tracekit.db.call' => 'mysqli_query'])->end();
-        }
-    }, $n);
-    Tracekit\Runtime\Tracer::takeFinished();
+    $out[$name] = ['plain' => $p, 'traced' => $t, 'plainCpu' => $pc, 'tracedCpu' => $tc, 'spansPerRound' => (int) ($recorded / $rounds), 'dropped' => Tracekit\Runtime\Tracer::droppedSpans() - $dropped];
 }
 // One small traced batch left for the exporter, to show spans reach the sidecar.
 \Tracekit\Wrap\mysqli_query($tracedLink, 'SELECT 1');
-echo json_encode(['n' => $n, 'rounds' => $rounds, 'php' => PHP_VERSION, 'cases' => $out, 'bareSpan' => $bare]), "\n";
+echo json_encode(['n' => $n, 'rounds' => $rounds, 'php' => PHP_VERSION, 'opcache' => function_exists('opcache_get_status') && is_array(@opcache_get_status(false)), 'cases' => $out, 'takeFinishedMicrosPerSpan' => $exported > 0 ? $exportNanos / $exported / 1e3 : 0]), "\n";

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Per-query overhead of tracekit's wrap-mode mysqli/PDO spans: a loop of N
 // `SELECT 1` against a local MariaDB (its unix socket), native vs traced,
-// side by side in one php-cli process (bench/hooks/loop.php) with the
-// runtime active through tracekit-prepend.php and exporting to the real
-// sidecar (file: upstream). Goal: traced ≤ 1.10 × untraced.
-// Run after `npm run build`:
-//   node bench/hooks/run.mjs [--write] [--n 10000] [--rounds 5]
+// side by side in one php-cli process (bench/hooks/loop.php, opcache on as
+// under php-fpm) with the runtime active through tracekit-prepend.php and
+// exporting to the real sidecar (file: upstream). Goal: traced ≤ 1.10 ×
+// untraced. php and every mariadbd thread are pinned to one CPU (--cpu,
+// default the last one; --no-pin to leave them to the scheduler): on this
+// 2-vCPU VM a round trip between two vCPUs costs several times one on the
+// same vCPU, and which one a loop gets is the scheduler's whim; the run
+// first measures the three placements (bench/hooks/roundtrip.php).
+// Run after `npm run build`, under the shared benchmark lock:
+//   flock /tmp/tracekit-bench.lock node bench/hooks/run.mjs [--write] [--n 10000] [--rounds 5] [--cpu 1 | --no-pin]
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +28,11 @@ const flag = (name, fallback) => {
 const N = flag('--n', 10000);
 const ROUNDS = flag('--rounds', 5);
 const WRITE = args.includes('--write');
+const PIN = !args.includes('--no-pin');
+const CPUS = os.cpus().length;
+const CPU = flag('--cpu', CPUS - 1);
+if (!Number.isInteger(N) || N < 40 || N % 40 !== 0) throw new Error(`--n: expected a multiple of 40 (the loop runs 40 chunks), found ${N}`);
+if (!Number.isInteger(CPU) || CPU < 0 || CPU >= CPUS) throw new Error(`--cpu: expected a CPU number from 0 to ${CPUS - 1}, found ${CPU}`);
 const GOAL = 1.1;
 const execFileAsync = promisify(execFile);
 
@@ -64,13 +74,44 @@ try {
     methods: Object.entries(TRACED_METHODS).flatMap(([cls, methods]) => methods.map((m) => [cls, m])),
   };
   writeFileSync(path.join(boot, 'tracekit-hooks.php'), renderHooks(plan, { mode: 'wrap', rawSql: false, command: 'node bench/hooks/run.mjs' }));
+  const taskset = (cpus, pid) => execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  const php = (cpu, phpArgs) => (cpu === null ? ['php', phpArgs] : ['taskset', ['-c', String(cpu), 'php', ...phpArgs]]);
+  const env = { PATH: process.env.PATH, ...db.env };
+  const allCpus = `0-${CPUS - 1}`;
+  // Where the round trip's time goes: one native SELECT 1, php and mariadbd on one CPU, on two, or left to the scheduler.
+  const placement = {};
+  const roundtrip = async (name, dbCpus, phpCpu) => {
+    taskset(dbCpus, db.pid);
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const [file, argv] = php(phpCpu, [path.join(root, 'bench', 'hooks', 'roundtrip.php'), '5000']);
+      runs.push(JSON.parse((await execFileAsync(file, argv, { env })).stdout));
+    }
+    placement[name] = runs.sort((a, b) => a.wallMicros - b.wallMicros)[1];
+  };
+  if (CPUS >= 2) {
+    await roundtrip('same CPU (pinned)', String(CPU), CPU);
+    await roundtrip('two CPUs (pinned apart)', String(CPU), (CPU + 1) % CPUS);
+  }
+  await roundtrip('left to the scheduler', allCpus, null);
+  taskset(PIN ? String(CPU) : allCpus, db.pid);
   const load0 = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  const { stdout } = await execFileAsync('php', ['-d', `auto_prepend_file=${path.join(boot, 'tracekit-prepend.php')}`, path.join(root, 'bench', 'hooks', 'loop.php'), String(N), String(ROUNDS)], {
-    env: { PATH: process.env.PATH, ...db.env },
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const [file, argv] = php(PIN ? CPU : null, ['-d', 'opcache.enable_cli=1', '-d', `auto_prepend_file=${path.join(boot, 'tracekit-prepend.php')}`, path.join(root, 'bench', 'hooks', 'loop.php'), String(N), String(ROUNDS)]);
+  const { stdout } = await execFileAsync(file, argv, { env, maxBuffer: 16 * 1024 * 1024 });
   const load1 = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const result = JSON.parse(stdout);
+  // The same work without a database, warm (bench/php/span.php), on the same CPU.
+  const [microFile, microArgv] = php(PIN ? CPU : null, ['-d', 'opcache.enable_cli=1', path.join(root, 'bench', 'php', 'span.php'), '100000']);
+  const micro = {};
+  for (const line of (await execFileAsync(microFile, microArgv)).stdout.split('\n')) {
+    const m = /^(.*?)\s+([\d.]+) µs/.exec(line);
+    if (m) micro[m[1]] = Number(m[2]);
+  }
+  const microOf = (prefix) => {
+    const key = Object.keys(micro).find((k) => k.startsWith(prefix));
+    if (key === undefined) throw new Error(`bench/php/span.php: expected a line starting ${JSON.stringify(prefix)}, found ${JSON.stringify(Object.keys(micro))}`);
+    return micro[key];
+  };
   // The last batch reaches the sidecar: the runtime was really active and exporting.
   let exported = 0;
   for (let i = 0; i < 100 && exported === 0; i++) {
@@ -86,57 +127,77 @@ try {
   for (const [name, c] of Object.entries(result.cases)) {
     const plain = median(c.plain);
     const traced = median(c.traced);
-    const ratio = traced / plain;
+    const plainCpu = median(c.plainCpu);
+    const tracedCpu = median(c.tracedCpu);
     if (c.dropped !== 0) throw new Error(`${name}: the runtime dropped ${c.dropped} spans; the loop must record every one`);
-    rows.push({ name, plain, traced, ratio, perQueryMicros: ((traced - plain) / N) * 1e6, spans: c.spansPerRound });
+    rows.push({
+      name, plain, traced, ratio: traced / plain, perQueryMicros: ((traced - plain) / N) * 1e6,
+      plainCpuMicros: (plainCpu / N) * 1e6, tracedCpuMicros: (tracedCpu / N) * 1e6, cpuRatio: tracedCpu / plainCpu, spans: c.spansPerRound,
+    });
   }
-  const bareMicros = (median(result.bareSpan) / N) * 1e6;
+  const us = (x) => `${x.toFixed(2)} µs`;
+  const verdict = (r) => (r.ratio < 1 / GOAL
+    ? ': **inconclusive** (the untraced side ran slower than the traced one, so this run says nothing about the goal)'
+    : r.ratio <= GOAL ? `≤ ${GOAL.toFixed(2)}: **met**` : `> ${GOAL.toFixed(2)}: **not met**`);
+  const select1 = rows.find((r) => r.name.startsWith('mysqli_query (procedural)'));
+  const dbMicro = microOf('Db::begin() + Db::done()');
+  const callMicro = microOf('Tracer::beginCall()');
+  const wrapMicro = microOf('a variadic wrapper');
+  const spanMicro = microOf('Tracer::startSpan() + end()');
+  const takeMicro = microOf('Tracer::takeFinished()');
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const pinText = PIN
+    ? `php and every mariadbd thread pinned to CPU ${CPU} (\`taskset\`) for both sides`
+    : 'php and mariadbd left to the scheduler (`--no-pin`)';
   const lines = [
     '## mysqli/PDO spans',
     '',
     `Wrap mode (pure PHP, no extension): a loop of ${N.toLocaleString('en-US')} \`SELECT 1\` against a local MariaDB over its unix socket`,
     '(and, for scale, the same loop with a query a page of examples/legacy-app really makes),',
-    'native calls vs the `Tracekit\\Wrap` ones, side by side in one php-cli process with the runtime active',
+    'native calls vs the `Tracekit\\Wrap` ones, side by side in one php-cli process (opcache on, as under php-fpm) with the runtime active',
     '(loaded by `tracekit-prepend.php`, exporting to a real sidecar), every traced query recorded as a CLIENT span',
-    `(spans handed over after each chunk of ${N / 20} queries, a request's worth under the default 512-span limit: none dropped).`,
-    `${ROUNDS} rounds, each interleaving the two sides in 20 chunks`,
-    `(alternating which goes first) after one warm-up loop each; medians of the round totals. Goal: traced ≤ ${GOAL.toFixed(2)} × untraced.`,
+    `(spans handed over after each chunk of ${N / 40} queries, as the export at the end of a request does: none dropped). ${pinText}.`,
+    `${ROUNDS} rounds, each interleaving the two sides in 40 chunks (alternating which goes first) after one warm-up loop each;`,
+    'medians of the round totals; CPU = user + system time of the php process (getrusage). Goal: traced ≤ 1.10 × untraced (wall time).',
     '',
-    '| case | untraced (median) | traced (median) | ratio traced/untraced | added per query | spans per traced loop |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.name} | ${r.plain.toFixed(3)} s | ${r.traced.toFixed(3)} s | **${r.ratio.toFixed(2)}** | ${r.perQueryMicros.toFixed(1)} µs | ${r.spans} |`),
+    '| case | untraced (median) | traced (median) | ratio traced/untraced | added per query | php CPU per query, untraced → traced | CPU ratio | spans per traced loop |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${r.plain.toFixed(3)} s | ${r.traced.toFixed(3)} s | **${r.ratio.toFixed(2)}** | ${r.perQueryMicros.toFixed(2)} µs | ${us(r.plainCpuMicros)} → ${us(r.tracedCpuMicros)} | ${r.cpuRatio.toFixed(2)} | ${r.spans} |`),
     '',
-    ...rows
-      .filter((r) => !r.name.startsWith('control'))
-      .map((r) => `- ${r.name}: ratio ${r.ratio.toFixed(2)} ${r.ratio < 1 / GOAL ? `: **inconclusive** (the untraced side ran slower than the traced one, so this run says nothing about the goal; see the note on the bimodal \`SELECT 1\` below)` : r.ratio <= GOAL ? `≤ ${GOAL.toFixed(2)}: met` : `> ${GOAL.toFixed(2)}: **not met**`}.`),
+    ...rows.filter((r) => !r.name.startsWith('control')).map((r) => `- ${r.name}: ratio ${r.ratio.toFixed(2)} ${verdict(r)}.`),
     ...rows
       .filter((r) => r.name.startsWith('control'))
       .map((r) => `- The control row runs the same native loop on both sides: its distance from 1.00 (${r.ratio.toFixed(2)}) is this run's noise level.`),
     '',
-    `- Date: ${date} UTC. Command: \`node bench/hooks/run.mjs --write\` (after \`npm run build\`).`,
-    `- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, PHP ${result.php}, MariaDB from the test helper (unix socket).`,
+    'What a traced query adds, and where (same CPU, warm, no database: `php -d opcache.enable_cli=1 bench/php/span.php`, run by this script):',
+    '',
+    `- In the query loop: the wrapper function passing its arguments through (\`...$args\`) ${us(wrapMicro)}; \`Db::begin()\` + \`Db::done()\` ${us(dbMicro)},`,
+    `  of which the runtime's \`Tracer::beginCall()\` + \`endCall()\` ${us(callMicro)} (two \`hrtime()\` reads and a record \`[template, parent, start, end]\`;`,
+    `  a full \`Span\` started and ended costs ${us(spanMicro)}), the rest the connection's facts (a WeakMap), the statement's cached template`,
+    `  (sanitised text, name and checked attributes, made once per statement and connection) and the success check.`,
+    `  ${select1 ? `For \`SELECT 1\` this run measured ${us(select1.perQueryMicros)} of wall time and ${us(select1.tracedCpuMicros - select1.plainCpuMicros)} of php CPU added per query: ` : ''}the difference to the`,
+    '  micro-benchmark is the cost of the same instructions running cold between two round trips (caches and branch predictors shared',
+    '  with mariadbd on one CPU) and the noise the control row shows.',
+    `- At export, once per request (\`Tracer::takeFinished()\`, before the OTLP/JSON encoding): each call made into a Span (its id,`,
+    `  timestamps, attributes) ${us(result.takeFinishedMicrosPerSpan)} per span in this loop (${us(takeMicro)} warm); not in the query loop, and not in the table.`,
+    '',
+    'Where the bimodal round trip comes from (one untraced `SELECT 1`, 5,000 queries, median of 3 runs):',
+    '',
+    '| placement of php and mariadbd | wall per query | php CPU per query |',
+    '|---|---:|---:|',
+    ...Object.entries(placement).map(([name, p]) => `| ${name} | ${us(p.wallMicros)} | ${us(p.cpuMicros)} |`),
+    '',
+    '- On this 2-vCPU virtual machine a round trip between the two vCPUs (a wake-up of the other, often idle, vCPU each way) costs',
+    '  several times one on the same vCPU, where php and mariadbd simply take turns; left alone, the scheduler keeps them on one',
+    '  or the other for stretches, hence loops at ~15 µs or ~50–120 µs per query in earlier runs. Pinning puts both sides of the',
+    '  comparison on the fast path; it does not make the untraced side slower.',
+    '',
+    `- Date: ${date} UTC. Command: \`flock /tmp/tracekit-bench.lock node bench/hooks/run.mjs --write\` (after \`npm run build\`).`,
+    `- Machine: ${CPUS} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, PHP ${result.php} (opcache ${result.opcache ? 'on' : 'off'}), MariaDB from the test helper (unix socket).`,
     `  Load average before/after: ${load0} / ${load1} — the machine is shared; both sides ran in the same process under the same load.`,
     `- ${exported} DB span(s) of the final batch reached the sidecar's file: upstream (the runtime was active and exporting).`,
-    `- The runtime alone (\`Tracer::startSpan()\` + \`end()\` with the same six attributes, no query, no wrapper) costs ${bareMicros.toFixed(1)} µs per span in`,
-    '  this run: that floor is most of the added time per query; the wrapper (argument pass-through, the sanitised-text cache, the',
-    '  statement/connection lookups) adds the rest. A local `SELECT 1` is so cheap that ≤ 1.10 × would need a span under ~10 % of it.',
-    '- Warm micro-benchmark of the same work without a database (`php -d opcache.enable_cli=1 bench/php/span.php`, 2026-11-21 07:00,',
-    '  load ~1–3, side by side with a copy of commit f3fd354): a span with six attributes 2.36 → 1.29 µs; `Db::begin()` + `Db::done()`',
-    '  around one `mysqli_query` 3.06 → 1.99 µs (monotonic clock after one wall-clock read 0.30 → 0.09 µs, span ids sliced from one',
-    '  64-byte random block 0.43 → 0.35 µs, attribute and span-stack fast paths, the last statement\'s name and attributes reused).',
-    '  In the query loops the added time per query stays several times that: the queries\' round trips to MariaDB interleave with',
-    '  the tracing work, and on this shared machine the loop\'s cache and scheduler state is not the micro-benchmark\'s.',
-    '- On this 2-vCPU virtual machine a local `SELECT 1` is bimodal: ~14–18 µs, or ~55 µs in stretches (2026-11-21 07:15, load ~1.3:',
-    '  the *untraced* loop alone took 54–57 µs per query, whatever busy-wait of 0–8 µs was put between queries), most likely the',
-    '  wake-up latency of an idle vCPU on each round trip. A case whose traced side ran in such a stretch shows ~50 µs added per',
-    '  query and a ratio near 4–5; the same happened with the runtime and hooks of commit f3fd354 in a run side by side',
-    '  (PDO prepared: 0.15 s untraced against 0.71–0.78 s traced). Read the added time of the cases that stayed in the fast mode,',
-    '  and the micro-benchmark above, as the cost of tracing; the ratios of this table are only as steady as the machine.',
-    '- Before that work (commit f3fd354), this bench gave ratios 1.45 / 1.63 / 1.41 (06:34 UTC, load ~9) and 1.30 / 1.78 / 0.90',
-    '  (06:47 UTC, load ~4–6) for procedural / OO / PDO prepared, the runtime alone 4.4 and 3.6 µs per span.',
-    '- Export (OTLP/JSON encoding and the socket write) happens once per request at shutdown, after `fastcgi_finish_request()`,',
-    '  and is not in these loops.',
+    '- Before this session (07:17 UTC, unpinned, opcache off, a full Span per query): ratios 4.24 procedural `SELECT 1`, 1.13 page query,',
+    '  0.38 OO (inconclusive), 4.24 PDO prepared; control 1.03; ~1.5 µs per span for the runtime alone, ~2 µs for `Db::begin()` + `done()`.',
     '',
   ];
   const section = lines.join('\n');
