@@ -120,13 +120,13 @@ final class Db
             // database the caches are cold, and bench/hooks/run.mjs measured each PHP step of this path
             // at several times its warm cost): a statement run before on a known connection, or a
             // prepared statement executed again, has its span template kept with that object's facts.
-            $at = isset(self::$fast[$call]) ? self::$fast[$call] : null;
+            $at = self::$fast[$call] ?? null;
             if ($at !== null) {
-                $link = $at[0] < 0 ? $object : (isset($args[$at[0]]) ? $args[$at[0]] : null);
-                $sql = $at[1] < 0 ? '' : (isset($args[$at[1]]) ? $args[$at[1]] : null);
-                if (\is_object($link) && \is_string($sql)) {
-                    $facts = self::$weak !== null ? (self::$weak[$link] ?? null) : self::recall($link);
-                    $template = $facts['templates'][$call][$sql] ?? null;
+                $link = $at[0] === 0 ? ($args[0] ?? null) : $object;
+                $sql = $at[1] < 0 ? '' : ($args[$at[1]] ?? null);
+                // PHP 8 keeps facts in a WeakMap (made by the first remember()); PHP 7 takes the slow path.
+                if (\is_object($link) && \is_string($sql) && self::$weak !== null) {
+                    $template = self::$weak[$link]['templates'][$call][$sql] ?? null;
                     if ($template !== null) {
                         $token = \Tracekit\Runtime\Tracer::beginCall($template);
                         if ($token !== 0) {
