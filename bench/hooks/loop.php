@@ -6,8 +6,10 @@
 // loop. After every chunk its spans are taken out of the tracer (a request's
 // worth, under the runtime's default limit of 512 spans), so all are recorded;
 // that hand-over is what the runtime does once per request at shutdown, and
-// it is timed on its own (export-time cost per span). Each side's wall time
-// and the process's CPU time (user + system, getrusage) are summed per round.
+// it is timed on its own (export-time cost per span). Each side's wall time,
+// the process's CPU time (user + system, getrusage) and mariadbd's on-CPU time
+// (TRACEKIT_BENCH_DB_PID) are summed per round; gc_status() shows whether the
+// cycle collector ran.
 //   php -d auto_prepend_file=…/tracekit-prepend.php bench/hooks/loop.php N ROUNDS
 $n = isset($argv[1]) ? (int) $argv[1] : 10000;
 $rounds = isset($argv[2]) ? (int) $argv[2] : 5;
@@ -60,13 +62,28 @@ $cpu = function () {
     $r = getrusage();
     return $r['ru_utime.tv_sec'] + $r['ru_utime.tv_usec'] / 1e6 + $r['ru_stime.tv_sec'] + $r['ru_stime.tv_usec'] / 1e6;
 };
-// [wall seconds, CPU seconds] of $f($n).
-$time = function (callable $f, $n) use ($cpu) {
+// mariadbd's on-CPU time (every thread, nanoseconds from /proc/<pid>/task/*/schedstat): with both
+// processes on one CPU its share of a round trip grows when php's work has evicted its caches.
+$serverPid = (int) getenv('TRACEKIT_BENCH_DB_PID');
+$serverCpu = function () use ($serverPid) {
+    if ($serverPid <= 0) {
+        return 0;
+    }
+    $sum = 0;
+    foreach (glob('/proc/' . $serverPid . '/task/*/schedstat') ?: [] as $file) {
+        $sum += (int) explode(' ', (string) @file_get_contents($file))[0];
+    }
+    return $sum;
+};
+// [wall seconds, php CPU seconds, mariadbd CPU seconds] of $f($n); the /proc reads stay outside the wall time.
+$time = function (callable $f, $n) use ($cpu, $serverCpu) {
+    $s = $serverCpu();
     $c = $cpu();
     $t = hrtime(true);
     $f($n);
     $wall = (hrtime(true) - $t) / 1e9;
-    return [$wall, $cpu() - $c];
+    $c = $cpu() - $c;
+    return [$wall, $c, ($serverCpu() - $s) / 1e9];
 };
 $out = [];
 $exportNanos = 0;
@@ -80,15 +97,21 @@ foreach ($cases as $name => $pair) {
     $t = [];
     $pc = [];
     $tc = [];
+    $ps = [];
+    $ts = [];
+    // Each chunk's wall time, both sides: a pair of neighbouring chunks shares the machine's state.
+    $pairs = [];
     $recorded = 0;
+    $gc = gc_status();
+    $memory = memory_get_usage();
     $dropped = Tracekit\Runtime\Tracer::droppedSpans();
     // Each round interleaves the two sides in 40 chunks, alternating which goes first,
     // so that the load of a shared machine drifting during a round hits both sides alike.
     $chunks = 40;
     $size = (int) ($n / $chunks);
     for ($r = 0; $r < $rounds; $r++) {
-        $pr = [0.0, 0.0];
-        $tr = [0.0, 0.0];
+        $pr = [0.0, 0.0, 0.0];
+        $tr = [0.0, 0.0, 0.0];
         for ($c = 0; $c < $chunks; $c++) {
             if (($r + $c) % 2 === 0) {
                 $a = $time($plain, $size);
@@ -97,10 +120,13 @@ foreach ($cases as $name => $pair) {
                 $b = $time($traced, $size);
                 $a = $time($plain, $size);
             }
+            $pairs[] = [$a[0], $b[0]];
             $pr[0] += $a[0];
             $pr[1] += $a[1];
+            $pr[2] += $a[2];
             $tr[0] += $b[0];
             $tr[1] += $b[1];
+            $tr[2] += $b[2];
             // A chunk is one request's worth: its spans are handed over as the export at the end of a
             // request does (Bootstrap: Tracer::takeFinished(), then OTLP/JSON encoding), so the tracer
             // never holds more than the runtime's default 512. Timed apart: it is not in the query loop.
@@ -115,8 +141,16 @@ foreach ($cases as $name => $pair) {
         $t[] = $tr[0];
         $pc[] = $pr[1];
         $tc[] = $tr[1];
+        $ps[] = $pr[2];
+        $ts[] = $tr[2];
     }
-    $out[$name] = ['plain' => $p, 'traced' => $t, 'plainCpu' => $pc, 'tracedCpu' => $tc, 'spansPerRound' => (int) ($recorded / $rounds), 'dropped' => Tracekit\Runtime\Tracer::droppedSpans() - $dropped];
+    $gcAfter = gc_status();
+    $out[$name] = [
+        'plain' => $p, 'traced' => $t, 'plainCpu' => $pc, 'tracedCpu' => $tc, 'plainServerCpu' => $ps, 'tracedServerCpu' => $ts,
+        'pairs' => $pairs, 'spansPerRound' => (int) ($recorded / $rounds), 'dropped' => Tracekit\Runtime\Tracer::droppedSpans() - $dropped,
+        'gcRuns' => $gcAfter['runs'] - $gc['runs'], 'gcCollected' => $gcAfter['collected'] - $gc['collected'],
+        'memoryGrowth' => memory_get_usage() - $memory,
+    ];
 }
 // One small traced batch left for the exporter, to show spans reach the sidecar.
 \Tracekit\Wrap\mysqli_query($tracedLink, 'SELECT 1');
