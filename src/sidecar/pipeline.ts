@@ -75,6 +75,16 @@ export class Pipeline {
     return this.queueBytesValue;
   }
 
+  /**
+   * Queues a validated request at once when nothing needs waiting for: memory has room and acceptance
+   * is not durable. False means the caller must use accept(), which may spill, spool or refuse.
+   */
+  acceptNow(signal: SignalName, payload: Buffer, items: number): boolean {
+    if (this.draining || this.options.durable || this.queueBytesValue + payload.length > this.options.maxQueueBytes) return false;
+    this.add(this.open.get(signal) ?? this.newBatch(signal, null), payload, items);
+    return true;
+  }
+
   /** Takes one validated protobuf export request. Resolves once it is queued (durable: once it is on disk). */
   async accept(signal: SignalName, payload: Buffer, items: number): Promise<AcceptResult> {
     if (this.draining) return 'full';

@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gunzip as gunzipCallback } from 'node:zlib';
+import { gunzip } from 'node:zlib';
 import type { Logger } from '../logger.js';
 import { OtlpDecodeError, SIGNALS, dropInvalidItems, encodeMessage, jsonToProtobuf, lookupType, validateProtobuf, type Signal, type SignalName, type ValidationStats } from '../otlp/index.js';
 import type { SidecarConfig } from './config.js';
 import { Counter, type RejectReason, type SidecarMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 
-const gunzip = promisify(gunzipCallback);
 const rpcStatus = lookupType('RpcStatus');
 
 /** Seconds a client is told to wait when the sidecar is full. */
@@ -64,129 +62,177 @@ export function createRequestHandler(deps: ReceiverDeps, transport: Transport): 
       return plain(res, 405, 'method not allowed: OTLP export requests are POSTs\n');
     }
     deps.metrics.requestsReceived.incKey(receivedKeys.get(signal.name)!);
-    handleExport(deps, signal, enabled.has(signal.name), req, res).catch((error: unknown) => {
-      deps.log.error({ err: error, signal: signal.name }, 'unexpected error handling an export request');
-      if (!res.headersSent) plain(res, 500, 'internal error\n');
-    });
+    handleExport(deps, signal, enabled.has(signal.name), req, res);
   };
 }
 
-async function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+/**
+ * One export request, in callbacks rather than async/await: the common path
+ * (read, validate, queue in memory, answer) then runs without a promise or
+ * microtask hop per step. Every step goes through `guard`, which turns an
+ * HttpError into its answer and anything else into a logged 500.
+ */
+function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req: IncomingMessage, res: ServerResponse): void {
+  const contentType = mediaType(req.headers['content-type']);
   const json = contentType === 'application/json';
-  try {
+  guard(deps, signal, json, req, res, () => {
     if (!json && contentType !== 'application/x-protobuf') {
       throw new HttpError(415, 'bad_content_type', `expected Content-Type application/x-protobuf or application/json, found '${contentType || '(none)'}'`);
     }
-    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const encoding = req.headers['content-encoding'] === undefined ? 'identity' : req.headers['content-encoding'].trim().toLowerCase();
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
       throw new HttpError(415, 'bad_content_type', `expected Content-Encoding gzip or none, found '${encoding}'`);
     }
     const { maxRequestBytes, maxDecompressedBytes } = deps.config;
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxRequestBytes) throw new HttpError(413, 'too_large', `body of ${declared} bytes is over the limit of ${maxRequestBytes}`);
-    let body = await readBody(req, maxRequestBytes);
-    if (encoding !== 'identity') {
-      try {
-        body = await gunzip(body, { maxOutputLength: maxDecompressedBytes });
-      } catch (error) {
-        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-          throw new HttpError(413, 'too_large', `body inflates to more than the limit of ${maxDecompressedBytes} bytes`);
-        }
-        throw new HttpError(400, 'undecodable', `body is not valid gzip: ${(error as Error).message}`);
-      }
+    readBody(req, maxRequestBytes, (readError, body) => {
+      guard(deps, signal, json, req, res, () => {
+        if (readError) throw readError;
+        if (encoding === 'identity') return receive(deps, signal, enabled, json, body!, req, res);
+        gunzip(body!, { maxOutputLength: maxDecompressedBytes }, (gzipError, inflated) => {
+          guard(deps, signal, json, req, res, () => {
+            if (gzipError) {
+              if ((gzipError as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+                throw new HttpError(413, 'too_large', `body inflates to more than the limit of ${maxDecompressedBytes} bytes`);
+              }
+              throw new HttpError(400, 'undecodable', `body is not valid gzip: ${gzipError.message}`);
+            }
+            receive(deps, signal, enabled, json, inflated, req, res);
+          });
+        });
+      });
+    });
+  });
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+function mediaType(header: string | undefined): string {
+  if (header === undefined) return '';
+  // The usual exact values skip the split and trim.
+  if (header === 'application/x-protobuf' || header === 'application/json') return header;
+  return header.split(';')[0]!.trim().toLowerCase();
+}
+
+/** A body read in full: validates (or transcodes) it, queues it and answers. */
+function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boolean, body: Buffer, req: IncomingMessage, res: ServerResponse): void {
+  let payload: Buffer;
+  let items: number;
+  let rejected = 0;
+  try {
+    // The JSON transcoder checks as it writes (ids' lengths, well-formed strings, nesting) and counts
+    // items like the validator, so its output is not walked a second time.
+    let stats: ValidationStats;
+    if (json) {
+      const transcoded = jsonToProtobuf(signal.requestType, body);
+      payload = transcoded.bytes;
+      stats = transcoded;
+    } else {
+      payload = body;
+      stats = validateProtobuf(signal.requestType, payload);
     }
-    let payload: Buffer;
-    let items: number;
-    let rejected = 0;
-    try {
-      // The JSON transcoder checks as it writes (ids' lengths, well-formed strings, nesting) and counts
-      // items like the validator, so its output is not walked a second time.
-      let stats: ValidationStats;
-      if (json) {
-        const transcoded = jsonToProtobuf(signal.requestType, body);
-        payload = transcoded.bytes;
-        stats = transcoded;
-      } else {
-        payload = body;
-        stats = validateProtobuf(signal.requestType, payload);
-      }
-      items = stats.items;
-      if (stats.invalidItems > 0) {
-        const filtered = dropInvalidItems(signal, payload);
-        payload = filtered.bytes;
-        rejected = filtered.rejected;
-      }
-    } catch (error) {
-      if (error instanceof OtlpDecodeError) throw new HttpError(400, 'undecodable', error.message);
-      throw error;
+    items = stats.items;
+    if (stats.invalidItems > 0) {
+      const filtered = dropInvalidItems(signal, payload);
+      payload = filtered.bytes;
+      rejected = filtered.rejected;
     }
-    deps.metrics.itemsReceived.incKey(signal.name, items);
-    if (!enabled) {
-      // Dropped at the door on purpose (e.g. logs may carry content); a 200 stops the client retrying.
-      deps.metrics.rejected(signal.name, 'signal_disabled');
-      deps.metrics.dropped(signal.name, 'signal_disabled', items);
-      return exportResponse(res, signal, json, items, `signal ${signal.name} is disabled in this tracekit sidecar (--signals)`);
-    }
-    // A payload that is a slice of a larger allocation (Node's 8 KiB pool for small buffers) would keep
-    // all of it alive while queued; copy it out so queue_bytes is what the queue really holds.
-    if (payload.byteLength !== payload.buffer.byteLength && payload.byteLength < 4096) {
-      const own = Buffer.allocUnsafeSlow(payload.byteLength);
-      payload.copy(own);
-      payload = own;
-    }
-    const accepted = items - rejected;
-    if (accepted > 0 && (await deps.pipeline.accept(signal.name, payload, accepted)) === 'full') {
-      throw new HttpError(503, 'queue_full', 'queue and spool are full; retry later');
-    }
-    deps.metrics.itemsAccepted.incKey(signal.name, accepted);
-    if (rejected > 0) {
-      deps.metrics.dropped(signal.name, 'partial_success', rejected);
-      return exportResponse(res, signal, json, rejected, `${rejected} of ${items} spans have no trace id or span id; they were rejected, the rest accepted`);
-    }
-    // The common answer, built once: an empty export response.
-    const ok = json ? OK_JSON : OK_PROTOBUF;
-    res.writeHead(200, ok.headers);
-    // end() without a chunk for the empty body: an empty Buffer costs an extra writev per request (profiled).
-    if (ok.body.length === 0) res.end();
-    else res.end(ok.body);
   } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    deps.metrics.rejected(signal.name, error.reason);
-    if (error.status >= 500) res.setHeader('retry-after', RETRY_AFTER_SECONDS);
-    if (error.status === 413) {
-      // The rest of the body is discarded, up to a bound, so the client can read the answer.
-      res.setHeader('connection', 'close');
-      discard(req);
-    }
-    deps.log.debug({ signal: signal.name, status: error.status, reason: error.reason, detail: error.message }, 'export request rejected');
-    sendStatus(res, error.status, error.message, json);
+    if (error instanceof OtlpDecodeError) throw new HttpError(400, 'undecodable', error.message);
+    throw error;
+  }
+  deps.metrics.itemsReceived.incKey(signal.name, items);
+  if (!enabled) {
+    // Dropped at the door on purpose (e.g. logs may carry content); a 200 stops the client retrying.
+    deps.metrics.rejected(signal.name, 'signal_disabled');
+    deps.metrics.dropped(signal.name, 'signal_disabled', items);
+    return exportResponse(res, signal, json, items, `signal ${signal.name} is disabled in this tracekit sidecar (--signals)`);
+  }
+  // A payload that is a slice of a larger allocation (Node's 8 KiB pool for small buffers) would keep
+  // all of it alive while queued; copy it out so queue_bytes is what the queue really holds.
+  if (payload.byteLength !== payload.buffer.byteLength && payload.byteLength < 4096) {
+    const own = Buffer.allocUnsafeSlow(payload.byteLength);
+    payload.copy(own);
+    payload = own;
+  }
+  const accepted = items - rejected;
+  if (accepted === 0 || deps.pipeline.acceptNow(signal.name, payload, accepted)) return answer(deps, signal, json, res, items, accepted, rejected);
+  // Memory is full (or durable mode): wait for the spool.
+  deps.pipeline.accept(signal.name, payload, accepted).then(
+    (result) =>
+      guard(deps, signal, json, req, res, () => {
+        if (result === 'full') throw new HttpError(503, 'queue_full', 'queue and spool are full; retry later');
+        answer(deps, signal, json, res, items, accepted, rejected);
+      }),
+    (error: unknown) => guard(deps, signal, json, req, res, () => {
+      throw error;
+    }),
+  );
+}
+
+function answer(deps: ReceiverDeps, signal: Signal, json: boolean, res: ServerResponse, items: number, accepted: number, rejected: number): void {
+  deps.metrics.itemsAccepted.incKey(signal.name, accepted);
+  if (rejected > 0) {
+    deps.metrics.dropped(signal.name, 'partial_success', rejected);
+    return exportResponse(res, signal, json, rejected, `${rejected} of ${items} spans have no trace id or span id; they were rejected, the rest accepted`);
+  }
+  // The common answer, built once: an empty export response.
+  const ok = json ? OK_JSON : OK_PROTOBUF;
+  res.writeHead(200, ok.headers);
+  // end() without a chunk for the empty body: an empty Buffer costs an extra writev per request (profiled).
+  if (ok.body.length === 0) res.end();
+  else res.end(ok.body);
+}
+
+/** Runs one step; an HttpError becomes its answer, anything else a logged 500. */
+function guard(deps: ReceiverDeps, signal: Signal, json: boolean, req: IncomingMessage, res: ServerResponse, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (error instanceof HttpError) return reject(deps, signal, json, req, res, error);
+    deps.log.error({ err: error, signal: signal.name }, 'unexpected error handling an export request');
+    if (!res.headersSent) plain(res, 500, 'internal error\n');
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        reject(new HttpError(413, 'too_large', `body is over the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    // A client that goes away mid-body has sent a truncated request; nothing is accepted.
-    const onAbort = () => reject(new HttpError(400, 'undecodable', 'the client closed the connection before the body ended'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('close', () => {
-      if (!req.complete) onAbort();
-    });
+function reject(deps: ReceiverDeps, signal: Signal, json: boolean, req: IncomingMessage, res: ServerResponse, error: HttpError): void {
+  deps.metrics.rejected(signal.name, error.reason);
+  if (error.status >= 500) res.setHeader('retry-after', RETRY_AFTER_SECONDS);
+  if (error.status === 413) {
+    // The rest of the body is discarded, up to a bound, so the client can read the answer.
+    res.setHeader('connection', 'close');
+    discard(req);
+  }
+  deps.log.debug({ signal: signal.name, status: error.status, reason: error.reason, detail: error.message }, 'export request rejected');
+  sendStatus(res, error.status, error.message, json);
+}
+
+/** Collects the body; calls `done` once, with the body or with the HttpError that ended the read. */
+function readBody(req: IncomingMessage, limit: number, done: (error: HttpError | null, body: Buffer | null) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (error: HttpError | null, body: Buffer | null) => {
+    if (settled) return;
+    settled = true;
+    done(error, body);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      req.off('data', onData);
+      settle(new HttpError(413, 'too_large', `body is over the limit of ${limit} bytes`), null);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  req.on('data', onData);
+  req.on('end', () => settle(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+  // A client that goes away mid-body has sent a truncated request; nothing is accepted.
+  const onAbort = () => settle(new HttpError(400, 'undecodable', 'the client closed the connection before the body ended'), null);
+  req.on('error', onAbort);
+  req.on('close', () => {
+    if (!req.complete) onAbort();
   });
 }
 
