@@ -9,8 +9,9 @@ import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { EVIDENCE_PATTERN, RECEIVER_PATTERN } from './catalog.js';
 import { scanPhp } from './scanner.js';
+import { provesSyntax } from './token-syntax.js';
 import { collectAstFacts } from './ast-facts.js';
-import { collectTokenFacts, factsFromTokens, type TokenEngine } from './token-facts.js';
+import { collectTokenFacts, factsFromTokens, typedFactsFromTokens, type TokenEngine } from './token-facts.js';
 import { emptyFacts, type FileFacts, type FileOutcome } from './facts.js';
 
 const require = createRequire(import.meta.url);
@@ -43,12 +44,13 @@ export interface AnalyzeTask {
 export interface AnalyzeSettings {
   maxFileBytes: number;
   /**
-   * 'tiers': parse files holding a DB method call, scan the others (files the
-   * prefilter passes over come back as `no-evidence`, with their scanned calls
-   * and declarations). 'ast': parse every file (scanned files whose types
-   * another file needs).
+   * 'tiers': type files holding a DB method call from their tokens (parse
+   * those the tokens cannot type), scan the others (files the prefilter
+   * passes over come back as `no-evidence`, with their scanned calls and
+   * declarations). 'typed': type every file from its tokens, else parse it
+   * (scanned files whose types another file needs).
    */
-  mode: 'tiers' | 'ast';
+  mode: 'tiers' | 'typed';
   /**
    * Set false to parse every file to an AST: no prefilter, no scan tier
    * (benchmarks measure what they save; tests check they change no count).
@@ -99,7 +101,8 @@ export function analyzeFile(task: AnalyzeTask, settings: AnalyzeSettings): FileO
 }
 
 function analyzeText(text: string, relPath: string, byteLength: number, settings: AnalyzeSettings): FileOutcome {
-  if (settings.mode === 'ast' || settings.prefilter === false) return { kind: 'facts', facts: parseText(text, relPath, byteLength) };
+  if (settings.prefilter === false) return { kind: 'facts', facts: parseText(text, relPath, byteLength) };
+  if (settings.mode === 'typed') return { kind: 'facts', facts: typedOrParsed(text, relPath, byteLength) };
   if (!EVIDENCE_PATTERN.test(text)) {
     // No rule can count anything here, but the file may call an entry point, create a user subclass of
     // PDO, or define what another file's receiver needs: a scan records that (the merge step decides).
@@ -108,11 +111,25 @@ function analyzeText(text: string, relPath: string, byteLength: number, settings
     if (facts.parseError === null) facts.analysis = 'no-evidence';
     return { kind: 'facts', facts };
   }
-  // Only method calls need receiver types, hence an AST; everything else counts exactly from a scan.
-  if (RECEIVER_PATTERN.test(text)) return { kind: 'facts', facts: parseText(text, relPath, byteLength) };
+  // Only method calls need receiver types; everything else counts exactly from a scan.
+  if (RECEIVER_PATTERN.test(text)) return { kind: 'facts', facts: typedOrParsed(text, relPath, byteLength) };
   const tokens = scanPhp(text);
   if (tokens.suspect) return { kind: 'facts', facts: parseText(text, relPath, byteLength) };
   return { kind: 'facts', facts: factsFromTokens(tokens, relPath, byteLength, 'scan') };
+}
+
+/**
+ * Receivers typed from tokens (token-types.ts) where they can be and the
+ * tokens prove the file parses (token-syntax.ts), else from a parse, which
+ * also reports the file's syntax error.
+ */
+function typedOrParsed(text: string, relPath: string, byteLength: number): FileFacts {
+  const tokens = scanPhp(text);
+  if (provesSyntax(tokens)) {
+    const typed = typedFactsFromTokens(tokens, relPath, byteLength);
+    if (typed) return typed;
+  }
+  return parseText(text, relPath, byteLength);
 }
 
 export function parseText(text: string, relPath: string, byteLength: number): FileFacts {

@@ -84,7 +84,7 @@ function docBefore(text: string, node: Node): string | null {
   return text.slice(start, i);
 }
 
-function docTags(doc: string | null): DocTag[] {
+export function docTags(doc: string | null): DocTag[] {
   if (!doc) return [];
   const tags: DocTag[] = [];
   {
@@ -100,6 +100,27 @@ function docTags(doc: string | null): DocTag[] {
     }
   }
   return tags;
+}
+
+/**
+ * A docblock type (`?PDO`, `\mysqli|null`, `Db`), resolved like code but with a
+ * global fallback; `selfKey` is the enclosing class (for self, static, $this).
+ * Shared with the token tier (token-types.ts), so both read docblocks alike.
+ */
+export function resolveDocType(text: string, names: NameContext, selfKey: string | null): TypeRef | null {
+  for (let part of text.split('|')) {
+    part = part.replace(/^\?/, '').replace(/[(){}<>].*$/, '');
+    if (!part || part.endsWith('[]')) continue;
+    const lower = part.toLowerCase();
+    if (lower === 'self' || lower === 'static' || lower === '$this') return selfKey ? { k: 'c', n: selfKey } : null;
+    if (NON_CLASS_TYPES.has(lower) || !/^\\?[a-z_\x80-\uffff][\w\\\x80-\uffff]*$/i.test(part)) continue;
+    const resolution = part.startsWith('\\') ? 'fqn' : part.includes('\\') ? 'qn' : 'uqn';
+    const cls = names.resolveClass(part, resolution);
+    if (cls === null) continue;
+    const fallback = resolution === 'uqn' ? lower : undefined;
+    return fallback && fallback !== cls ? { k: 'c', n: cls, fb: fallback } : { k: 'c', n: cls };
+  }
+  return null;
 }
 
 export class AstFactCollector {
@@ -185,21 +206,8 @@ export class AstFactCollector {
     return { k: 'c', n: cls };
   }
 
-  /** A docblock type (`?PDO`, `\mysqli|null`, `Db`), resolved like code but with a global fallback. */
   private docType(text: string): TypeRef | null {
-    for (let part of text.split('|')) {
-      part = part.replace(/^\?/, '').replace(/[(){}<>].*$/, '');
-      if (!part || part.endsWith('[]')) continue;
-      const lower = part.toLowerCase();
-      if (lower === 'self' || lower === 'static' || lower === '$this') return this.scope.cls ? { k: 'c', n: this.scope.cls.key } : null;
-      if (NON_CLASS_TYPES.has(lower) || !/^\\?[a-z_\x80-\uffff][\w\\\x80-\uffff]*$/i.test(part)) continue;
-      const resolution = part.startsWith('\\') ? 'fqn' : part.includes('\\') ? 'qn' : 'uqn';
-      const cls = this.names.resolveClass(part, resolution);
-      if (cls === null) continue;
-      const fallback = resolution === 'uqn' ? lower : undefined;
-      return fallback && fallback !== cls ? { k: 'c', n: cls, fb: fallback } : { k: 'c', n: cls };
-    }
-    return null;
+    return resolveDocType(text, this.names, this.scope.cls?.key ?? null);
   }
 
   /** The symbolic type of an expression. */
@@ -690,7 +698,7 @@ export function collectAstFacts(program: unknown, text: string, path: string, by
  * reach, and drops unknown bindings: facts cross a thread boundary, and
  * measured here every variable of every function doubled their size.
  */
-function pruneScopes(facts: FileFacts): void {
+export function pruneScopes(facts: FileFacts): void {
   const kept: Record<string, Record<string, TypeRef[]>> = {};
   const pending: TypeRef[] = [];
   for (const call of facts.methodCalls) pending.push(call.r);

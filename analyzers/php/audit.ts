@@ -160,16 +160,16 @@ async function analyseTree(
   const factIndexByPath = new Map<string, number>();
   facts.forEach((f, i) => factIndexByPath.set(f.path, i));
 
-  // Parse-on-demand rounds: a scanned file is parsed when a receiver's type goes through it (its
-  // functions, classes or globals) or when it calls an entry-point method (to type the receiver).
-  // Each round only turns scans into ASTs, so the loop ends.
+  // On-demand rounds: a scanned file is typed (from its tokens, else parsed) when a receiver's type
+  // goes through it (its functions, classes or globals) or when it calls an entry-point method (to
+  // type the receiver). Each round only turns scans into typed files, so the loop ends.
   let model = new ProjectModel(facts);
   for (let round = 0; round < MAX_DEMAND_ROUNDS; round++) {
     const toParse = filesToParse(facts, model, factIndexByPath);
     if (toParse.length === 0) break;
     const results = await pool.run(
       toParse.map((p) => tasks[taskIndexByPath.get(p)!]!),
-      { mode: 'ast', maxFileBytes },
+      { mode: 'typed', maxFileBytes },
     );
     results.forEach((outcome, j) => {
       if (outcome?.kind === 'facts') facts[factIndexByPath.get(toParse[j]!)!] = outcome.facts;

@@ -12,10 +12,11 @@ import type { FileAnalysis, SkippedFile } from './report.js';
 
 /**
  * How the engine read a file: the report's FileAnalysis, plus `scan` (counted
- * by the fast scanner, every rule exact without an AST; reported as `ast`,
- * see docs/audit.md "Analysis tiers").
+ * by the fast scanner, every rule exact without an AST) and `typed` (scanned,
+ * with receivers typed from the tokens as a parse would type them); both are
+ * reported as `ast`, see docs/audit.md "Analysis tiers".
  */
-export type FileTier = FileAnalysis | 'scan';
+export type FileTier = FileAnalysis | 'scan' | 'typed';
 
 /**
  * A symbolic type, resolved on the main thread once every file is known.
@@ -126,6 +127,8 @@ export interface FileFacts {
   globals: Record<string, TypeRef[]>;
   /** Local variables of each function scope, keyed by scope id (unique across the project). */
   scopes: Record<string, Record<string, TypeRef[]>>;
+  /** Set on a `no-evidence` file whose types came from the token typer: it never needs a parse. */
+  typed?: true;
 }
 
 export type FileOutcome = { kind: 'facts'; facts: FileFacts } | { kind: 'skipped'; skipped: SkippedFile; bytes: number };

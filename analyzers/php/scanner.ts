@@ -26,7 +26,16 @@ export interface TokenStream {
    * a syntax error is reported with the parser's own message.
    */
   suspect?: boolean;
+  /**
+   * Docblocks holding a type tag (`@var`, `@param`, `@return`), by the index
+   * of the token right after them when only whitespace lies between (where
+   * the parser's tier reads a node's docblock). Only scanPhp fills this.
+   */
+  docs?: Map<number, string>;
 }
+
+/** A docblock tag the typing rules read (the same tags ast-facts.ts reads). */
+const TYPE_TAG = /@(?:var|param|return|phpstan-var|psalm-var)\s+\S/;
 
 export function tokenId(name: string): number {
   return TOKEN_IDS[name] ?? -1;
@@ -69,8 +78,13 @@ const KEYWORDS = new Map<string, number>(
   ).map(([word, name]) => [word, tokenId(name)]),
 );
 
-/** Punctuation token-facts reads; other operators come out as their text. */
-const SINGLE = new Set(['{', '}', '(', ')', ';', ',', '|', '&', '=', '?', ':', '[', ']']);
+const OPERATORS_3 = new Set(['===', '!==', '<=>', '**=', '<<=', '>>=', '??=']);
+const OPERATORS_2 = new Set(['==', '!=', '<>', '<=', '>=', '=>', '&&', '||', '??', '++', '--', '+=', '-=', '*=', '.=', '%=', '&=', '|=', '^=', '<<', '>>', '**']);
+/** The text of a `{` token that opens `{$…}` (or `${…}`) code inside a string: kind `{`, told apart by its text. */
+export const INTERPOLATION = '{interpolation';
+export const INTERPOLATION_DOLLAR = '{dollar-interpolation';
+/** The token `<?=` leaves (an echo statement starts there). */
+export const ECHO_TAG = '<?=';
 
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
@@ -78,6 +92,40 @@ function isIdentStart(c: number): boolean {
 
 function isIdentPart(c: number): boolean {
   return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Where the number literal starting at `i` ends. */
+function numberEnd(text: string, i: number): number {
+  const n = text.length;
+  const prefix = text.charCodeAt(i + 1) | 32;
+  if (text.charCodeAt(i) === 48 && (prefix === 120 /* x */ || prefix === 98 /* b */ || prefix === 111 /* o */)) {
+    i += 2;
+    const isHex = (c: number): boolean => isDigit(c) || (prefix === 120 && (c | 32) >= 97 && (c | 32) <= 102);
+    while (i < n && (isHex(text.charCodeAt(i)) || (text.charCodeAt(i) === 95 && isHex(text.charCodeAt(i + 1))))) i++;
+    return i;
+  }
+  // `_` only between digits (1_000), as PHP reads it.
+  const digits = (): void => {
+    while (i < n && (isDigit(text.charCodeAt(i)) || (text.charCodeAt(i) === 95 && isDigit(text.charCodeAt(i + 1))))) i++;
+  };
+  digits();
+  if (text.charCodeAt(i) === 46 /* . */ && text.charCodeAt(i + 1) !== 46) {
+    i++;
+    digits();
+  }
+  if ((text.charCodeAt(i) | 32) === 101 /* e */) {
+    let j = i + 1;
+    if (text.charCodeAt(j) === 43 || text.charCodeAt(j) === 45) j++;
+    if (isDigit(text.charCodeAt(j))) {
+      i = j;
+      digits();
+    }
+  }
+  return i;
 }
 
 export function scanPhp(text: string): TokenStream {
@@ -89,6 +137,9 @@ export function scanPhp(text: string): TokenStream {
   let line = 1;
   let suspect = false;
   const brackets: number[] = [];
+  const docs = new Map<number, string>();
+  /** A typed docblock waiting for the next token (cleared by any other comment or `?>`). */
+  let pendingDoc: string | null = null;
   const open = (c: number): void => {
     brackets.push(c);
   };
@@ -98,6 +149,10 @@ export function scanPhp(text: string): TokenStream {
   };
 
   const emit = (kind: number | string, value: string): void => {
+    if (pendingDoc !== null) {
+      docs.set(kinds.length, pendingDoc);
+      pendingDoc = null;
+    }
     kinds.push(kind);
     texts.push(value);
     lines.push(line);
@@ -120,6 +175,7 @@ export function scanPhp(text: string): TokenStream {
       }
       if (text.charCodeAt(i) === 61 /* = */) {
         i += 1;
+        emit(ECHO_TAG, ECHO_TAG);
         return;
       }
       const c = text.charCodeAt(i);
@@ -142,8 +198,8 @@ export function scanPhp(text: string): TokenStream {
       }
       if (c === 10) line++;
       if (interpolate && ((c === 123 /* { */ && text.charCodeAt(i + 1) === 36) || (c === 36 && text.charCodeAt(i + 1) === 123))) {
+        emit('{', c === 36 ? INTERPOLATION_DOLLAR : INTERPOLATION);
         i += c === 36 ? 2 : 1;
-        emit('{', '{');
         open(123);
         scanCode(1);
         continue;
@@ -178,8 +234,8 @@ export function scanPhp(text: string): TokenStream {
         continue;
       }
       if (interpolate && ((c === 123 && text.charCodeAt(i + 1) === 36) || (c === 36 && text.charCodeAt(i + 1) === 123))) {
+        emit('{', c === 36 ? INTERPOLATION_DOLLAR : INTERPOLATION);
         i += c === 36 ? 2 : 1;
-        emit('{', '{');
         open(123);
         scanCode(1);
         continue;
@@ -229,20 +285,21 @@ export function scanPhp(text: string): TokenStream {
         case 36 /* $ */: {
           const start = i;
           i++;
-          while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+          // A variable name starts like an identifier (`$2x` is no variable: `$` then a number).
+          if (i < n && isIdentStart(text.charCodeAt(i))) while (i < n && isIdentPart(text.charCodeAt(i))) i++;
           emit(i - start > 1 ? T_VARIABLE : '$', text.slice(start, i));
           continue;
         }
         case 39 /* ' */:
+        case 34 /* " */: {
+          const start = i;
           i++;
-          skipQuoted(39, false);
-          emit(T_STRING_LITERAL, "''");
+          skipQuoted(c, c === 34);
+          // The key of `$GLOBALS['x']` is kept (token-types.ts reads it); other strings are dropped.
+          const afterGlobals = texts.length >= 2 && texts[texts.length - 1] === '[' && texts[texts.length - 2] === '$GLOBALS';
+          emit(T_STRING_LITERAL, afterGlobals ? text.slice(start, i) : c === 39 ? "''" : '""');
           continue;
-        case 34 /* " */:
-          i++;
-          skipQuoted(34, true);
-          emit(T_STRING_LITERAL, '""');
-          continue;
+        }
         case 96 /* ` */:
           i++;
           skipQuoted(96, true);
@@ -268,8 +325,22 @@ export function scanPhp(text: string): TokenStream {
             const end = text.indexOf('*/', i + 2);
             if (end < 0) suspect = true;
             const stop = end < 0 ? n : end + 2;
+            pendingDoc = null;
+            if (end >= 0) {
+              // The docblock as ast-facts.ts docBefore reads it: from the last `/**` to this `*/`.
+              const start = text.lastIndexOf('/**', end - 1);
+              if (start >= 0 && text.indexOf('*/', start + 2) === end) {
+                const doc = text.slice(start, end + 2);
+                if (TYPE_TAG.test(doc)) pendingDoc = doc;
+              }
+            }
             for (let j = i; j < stop; j++) if (text.charCodeAt(j) === 10) line++;
             i = stop;
+            continue;
+          }
+          if (d === 61 /* = */) {
+            emit('/=', '/=');
+            i += 2;
             continue;
           }
           emit('/', '/');
@@ -279,6 +350,7 @@ export function scanPhp(text: string): TokenStream {
         case 63 /* ? */:
           if (text.charCodeAt(i + 1) === 62 /* > */ && depth === 0) {
             i += 2;
+            pendingDoc = null;
             emit(';', '?>');
             return;
           }
@@ -345,30 +417,28 @@ export function scanPhp(text: string): TokenStream {
           continue;
         default:
           if (c >= 48 && c <= 57) {
-            // Numbers (including 0x1F, 1_000, 1e5): skip as one token.
-            i++;
-            while (i < n && (isIdentPart(text.charCodeAt(i)) || text.charCodeAt(i) === 46)) i++;
+            // Numbers as PHP's lexer reads them (0x1F, 0b101, 1_000, 1.5, 1e5, 1.): one token. A name
+            // glued to a number (`400as`) is no valid PHP: the file is parsed for the message.
+            i = numberEnd(text, i);
+            if (i < n && isIdentPart(text.charCodeAt(i))) suspect = true;
             emit(T_STRING_LITERAL, '0');
             continue;
           }
       }
-      const ch = text[i]!;
-      i++;
       if (c === 40 || c === 91) open(c);
       else if (c === 41 || c === 93) close(c);
-      if (SINGLE.has(ch)) {
-        // `==`, `=>`, `&&`, `||`, `??` are other operators, not the single characters token-facts reads.
-        const next = text[i];
-        if ((ch === '=' && (next === '=' || next === '>')) || (ch === '&' && next === '&') || (ch === '|' && next === '|') || (ch === '?' && next === '?')) {
-          i++;
-          emit(ch + next, ch + next);
-        } else emit(ch, ch);
-      } else emit(ch, ch);
+      // Operators are whole tokens, longest first as PHP's lexer reads them (`.=`, `===`, `??=`, `<=>`…),
+      // so `=` is only ever an assignment and `?` a ternary.
+      const three = OPERATORS_3.has(text.slice(i, i + 3)) ? text.slice(i, i + 3) : null;
+      const op = three ?? (OPERATORS_2.has(text.slice(i, i + 2)) ? text.slice(i, i + 2) : text[i]!);
+      i += op.length;
+      emit(op, op);
     }
   };
 
   /** `//` and `#` comments end at a newline or at `?>` (which leaves PHP mode). */
   const skipLineComment = (): void => {
+    pendingDoc = null;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 10) return;
@@ -383,5 +453,5 @@ export function scanPhp(text: string): TokenStream {
     scanCode(0);
   }
   if (brackets.length > 0) suspect = true;
-  return { kinds, texts, lines, suspect };
+  return { kinds, texts, lines, suspect, docs };
 }

@@ -67,7 +67,7 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
     const row: PerFile = {
       path: file.path,
       // The scan tier counts exactly what a parse would (docs/audit.md), so the report calls both `ast`.
-      analysis: file.analysis === 'scan' ? 'ast' : file.analysis,
+      analysis: file.analysis === 'scan' || file.analysis === 'typed' ? 'ast' : file.analysis,
       mysqliCallSites: 0,
       mysqliNewInstances: 0,
       pdoNewInstances: 0,

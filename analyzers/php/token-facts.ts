@@ -6,9 +6,11 @@
  * docs/audit.md: receivers are typed only for `$this` and top-level globals,
  * and no assignment is tracked.
  */
+import { pruneScopes } from './ast-facts.js';
 import { addCall, emptyFacts, UNKNOWN, type CallRec, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
 import { NameContext } from './names.js';
 import { tokenId, type TokenStream } from './scanner.js';
+import { GiveUp, TokenTyper } from './token-types.js';
 
 interface LexerLike {
   mode_eval: boolean;
@@ -88,17 +90,49 @@ const T_STATIC = tokenId('T_STATIC');
 const T_GOTO = tokenId('T_GOTO');
 const T_NS_SEPARATOR = tokenId('T_NS_SEPARATOR');
 
+const RELATIVE_CLASS_WORDS = new Set(['self', 'static', 'parent']);
+/** Words before a variable that are no type (`private $db;`, `echo $x;`). */
+const MEMBER_MODIFIERS = new Set([
+  'public', 'protected', 'private', 'var', 'static', 'readonly', 'echo', 'print', 'include', 'include_once', 'require', 'require_once',
+  'clone', 'else', 'case', 'yield', 'throw', 'and', 'or', 'xor',
+]);
+
 /**
  * The facts of a token stream. With `analysis` 'scan' the file parsed fine
  * but was not parsed: its declarations and top-level assignments carry `s`
  * types, so the merge step parses it when another file needs them.
  */
 export function factsFromTokens(tokens: TokenStream, path: string, bytes: number, analysis: 'tokens' | 'scan'): FileFacts {
+  return collect(tokens, path, bytes, analysis, false);
+}
+
+/**
+ * The facts of a scanned file with its receivers, returns, properties and
+ * globals typed from the tokens (token-types.ts), as complete as a parse
+ * gives them; null where the tokens cannot type the file as the parse
+ * would (it must be parsed).
+ */
+export function typedFactsFromTokens(tokens: TokenStream, path: string, bytes: number): FileFacts | null {
+  try {
+    const facts = collect(tokens, path, bytes, 'typed', true);
+    pruneScopes(facts);
+    return facts;
+  } catch (error) {
+    if (error instanceof GiveUp) {
+      if (process.env.TRACEKIT_DEBUG_GIVEUP) process.stderr.write(`give up ${path}: ${error.message} ${error.stack?.split('\n')[1]?.trim()}\n`);
+      return null;
+    }
+    throw error;
+  }
+}
+
+function collect(tokens: TokenStream, path: string, bytes: number, analysis: 'tokens' | 'scan' | 'typed', typing: boolean): FileFacts {
   const { kinds, texts, lines } = tokens;
   const facts = emptyFacts(path, analysis, bytes);
   const callIndex = new Map<string, CallRec>();
   const later: TypeRef[] = analysis === 'scan' ? [{ k: 's', f: path }] : [];
   const names = new NameContext();
+  const typer = typing ? new TokenTyper(tokens, facts, names) : null;
   const isName = (k: number | string | undefined): boolean =>
     k === T_STRING || k === T_NAME_QUALIFIED || k === T_NAME_FULLY_QUALIFIED || k === T_NAME_RELATIVE;
   const resolution = (k: number | string | undefined): string =>
@@ -116,6 +150,8 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
     for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.kind === 'function') return stack[i]!.key;
     return null;
   };
+  /** A class reference by name; self, static and parent refer to a class without naming it (the AST records none for them). */
+  const namedClass = (i: number): string | null => (RELATIVE_CLASS_WORDS.has(texts[i]!.toLowerCase()) ? null : classOf(i));
   const classOf = (i: number): string | null => {
     const lower = texts[i]!.toLowerCase();
     if (lower === 'self' || lower === 'static') return currentClass()?.key ?? null;
@@ -123,26 +159,45 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
     return names.resolveClass(texts[i]!, resolution(kinds[i]));
   };
 
+  const inClassBody = (): boolean => {
+    const top = stack[stack.length - 1];
+    return top !== undefined && top.kind === 'class' && top.depth === depth;
+  };
+
   const n = kinds.length;
   for (let i = 0; i < n; i++) {
     const k = kinds[i];
     const prev = i > 0 ? kinds[i - 1] : undefined;
+    typer?.at(i, inClassBody());
     if (k === '{' || k === T_CURLY_OPEN || k === T_DOLLAR_OPEN_CURLY_BRACES) {
       depth += 1;
       if (pending) {
         pending.depth = depth;
         stack.push(pending);
+        if (typer) {
+          if (pending.kind === 'function') typer.enterFunction();
+          else typer.enterClass(pending.decl!);
+        }
         pending = null;
       }
       continue;
     }
     if (k === '}') {
-      if (stack.length > 0 && stack[stack.length - 1]!.depth === depth) stack.pop();
+      if (stack.length > 0 && stack[stack.length - 1]!.depth === depth) {
+        const frame = stack.pop()!;
+        if (typer) {
+          if (frame.kind === 'function') typer.exitFunction();
+          else typer.exitClass();
+        }
+      }
       depth -= 1;
       continue;
     }
     if (k === ';') {
-      if (pending?.kind === 'function') pending = null;
+      if (pending?.kind === 'function') {
+        pending = null;
+        typer?.bodiless();
+      }
       continue;
     }
     if (k === T_VARIABLE && stack.length === 0 && later.length > 0 && kinds[i + 1] === '=' && prev !== T_OBJECT_OPERATOR && prev !== T_DOUBLE_COLON) {
@@ -214,8 +269,25 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
         if (parent) facts.classRefs.push({ c: parent, how: 'extends' });
         if (k !== T_CLASS) parent = null;
         j += 2;
+        // An interface extends a list.
+        while (kinds[j] === ',' && isName(kinds[j + 1])) {
+          const other = names.resolveClass(texts[j + 1]!, resolution(kinds[j + 1]));
+          if (other) facts.classRefs.push({ c: other, how: 'extends' });
+          j += 2;
+        }
+      }
+      if (kinds[j] === T_IMPLEMENTS) {
+        j++;
+        while (isName(kinds[j])) {
+          const iface = names.resolveClass(texts[j]!, resolution(kinds[j]));
+          if (iface) facts.classRefs.push({ c: iface, how: 'implements' });
+          j++;
+          if (kinds[j] !== ',') break;
+          j++;
+        }
       }
       const decl: ClassDecl = { key, name: nsDisplay ? `${nsDisplay}\\${texts[i + 1]}` : texts[i + 1]!, line: lines[i]!, parent, props: {}, typed: analysis !== 'scan' };
+      if (pending?.kind === 'class') throw new GiveUp();
       facts.classes.push(decl);
       pending = { kind: 'class', key, depth: 0, decl };
       i = j - 1;
@@ -232,6 +304,7 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
         const display = inClassBody ? `${cls.decl?.name ?? cls.key}::${short}` : nsDisplay ? `${nsDisplay}\\${short}` : short;
         const decl: FunctionDecl = { key, name: display, kind: inClassBody ? 'method' : 'function', line: lines[i]!, ret: [...later] };
         facts.functions.push(decl);
+        typer?.declareFunction(i, j, decl, inClassBody);
         pending = { kind: 'function', key, depth: 0 };
         i = j;
       }
@@ -243,14 +316,14 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
         const cls = next === T_STATIC ? currentClass()?.key ?? null : classOf(i + 1);
         if (cls) {
           facts.news.push({ c: cls, in: currentFunction() });
-          facts.classRefs.push({ c: cls, how: 'new' });
+          if (next !== T_STATIC && namedClass(i + 1)) facts.classRefs.push({ c: cls, how: 'new' });
         }
         i += 1;
       }
       continue;
     }
     if (k === T_INSTANCEOF && isName(kinds[i + 1])) {
-      const cls = classOf(i + 1);
+      const cls = namedClass(i + 1);
       if (cls) facts.classRefs.push({ c: cls, how: 'instanceof' });
       i += 1;
       continue;
@@ -258,18 +331,29 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
     if (k === T_CATCH && kinds[i + 1] === '(') {
       let j = i + 2;
       while (j < n && isName(kinds[j])) {
-        const cls = classOf(j);
+        const cls = namedClass(j);
         if (cls) facts.classRefs.push({ c: cls, how: 'catch' });
         j++;
         if (kinds[j] !== '|') break;
         j++;
       }
+      if (typer && kinds[j] === T_VARIABLE) typer.catchAt(i + 2, j);
       i = j - 1;
+      continue;
+    }
+    if (typer && k === T_STATIC && kinds[i + 1] === T_DOUBLE_COLON) {
+      // `static::m()`: the token tier's count needs it typed (the scan tier leaves such files to the parser).
+      if (isName(kinds[i + 2]) && kinds[i + 3] === '(') facts.methodCalls.push({ m: texts[i + 2]!.toLowerCase(), r: typer.staticReceiver(i), in: currentFunction() });
+      i += 2;
       continue;
     }
     if (!isName(k)) continue;
     if (prev === T_OBJECT_OPERATOR || prev === T_NULLSAFE) {
       if (kinds[i + 1] === '(' && !(kinds[i + 2] === T_ELLIPSIS && kinds[i + 3] === ')')) {
+        if (typer) {
+          facts.methodCalls.push({ m: texts[i]!.toLowerCase(), r: typer.receiver(i - 1), in: currentFunction() });
+          continue;
+        }
         let receiver: TypeRef = UNKNOWN;
         const before = i >= 2 ? kinds[i - 2] : undefined;
         const beforeBefore = i >= 3 ? kinds[i - 3] : undefined;
@@ -294,21 +378,25 @@ export function factsFromTokens(tokens: TokenStream, path: string, bytes: number
     if (next === T_DOUBLE_COLON) {
       const cls = classOf(i);
       if (cls) {
-        facts.classRefs.push({ c: cls, how: 'static' });
+        if (namedClass(i)) facts.classRefs.push({ c: cls, how: 'static' });
         if (isName(kinds[i + 2]) && kinds[i + 3] === '(') {
           facts.methodCalls.push({ m: texts[i + 2]!.toLowerCase(), r: { k: 'c', n: cls }, in: currentFunction() });
         }
-      }
+      } else if (typer && isName(kinds[i + 2]) && kinds[i + 3] === '(') throw new GiveUp();
       i += 2;
       continue;
     }
     if (next === T_VARIABLE || (next === '&' && kinds[i + 2] === T_VARIABLE)) {
-      const cls = classOf(i);
+      // The typer records declared types itself (return types and every member of a union too).
+      if (typer) continue;
+      if (MEMBER_MODIFIERS.has(texts[i]!.toLowerCase())) continue;
+      const cls = namedClass(i);
       if (cls) facts.classRefs.push({ c: cls, how: 'type' });
       continue;
     }
     const short = texts[i]!.slice(texts[i]!.lastIndexOf('\\') + 1);
     if (short.startsWith('MYSQLI_')) facts.mysqliConstants += 1;
   }
+  typer?.finish(inClassBody());
   return facts;
 }

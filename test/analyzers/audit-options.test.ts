@@ -87,7 +87,7 @@ describe('the prefilter and the scan tier', () => {
     // Every tier was really used (else this comparison would prove nothing).
     const tiers = new Set<string>();
     await runAudit({ root: tree, threads: 0, onFileAnalysed: (_p, tier) => tiers.add(tier) });
-    expect([...tiers].sort()).toEqual(['ast', 'no-evidence', 'scan', 'tokens']);
+    expect([...tiers].sort()).toEqual(['ast', 'no-evidence', 'scan', 'tokens', 'typed']);
     expect(strip(all)).toEqual(strip(base));
     expect(all.files.parsed).toBe(36);
     expect(base.files.parsed).toBe(35);
