@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -77,5 +79,42 @@ describe('sidecar on a unix socket', () => {
     await sidecar.close();
     sidecar = null;
     await expect(stat(socket)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps one connection alive across exports whose answers are read late, as the PHP bootstrap does', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tracekit-sock-'));
+    const socket = path.join(dir, 'otlp.sock');
+    upstream = await new TestUpstream().start();
+    sidecar = await startSidecar({ listen: null, socket: { path: socket, mode: 0o660, group: null }, upstream: { url: upstream.url }, batchTimeoutMillis: 10 }, { logger: createLogger({ level: 'silent' }) });
+    const conn = connect(socket);
+    await once(conn, 'connect');
+    let received = '';
+    conn.setEncoding('latin1');
+    conn.on('data', (chunk: string) => (received += chunk));
+    const sent: string[] = [];
+    try {
+      // Three exports written back to back on one connection before any answer is read (the
+      // bootstrap reads and drops the previous answer only when it starts the next export).
+      for (let i = 0; i < 3; i++) {
+        const { body, spanIds } = jsonTraces(2, 700 + i);
+        sent.push(...spanIds);
+        const text = JSON.stringify(body);
+        conn.write(`POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+      }
+      await eventually(() => (received.match(/HTTP\/1\.1 200 OK\r\n/g) ?? []).length === 3, 'three answers on the same connection');
+      expect(received).not.toMatch(/connection: close/i);
+      expect(conn.destroyed).toBe(false);
+      // Still usable afterwards: a fourth export on the same connection.
+      const { body, spanIds } = jsonTraces(1, 710);
+      sent.push(...spanIds);
+      const text = JSON.stringify(body);
+      conn.write(`POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+      await eventually(() => (received.match(/HTTP\/1\.1 200 OK\r\n/g) ?? []).length === 4, 'a fourth answer on the same connection');
+      await upstream.waitForSpans(sent.length);
+      expect(upstream.acceptedSpanIds.sort()).toEqual(sent.sort());
+      expect(sidecar.metrics().requestsReceived['traces/unix']).toBe(4);
+    } finally {
+      conn.destroy();
+    }
   });
 });
