@@ -84,7 +84,7 @@ final class Db
     public static $hooked = [];
     /** @var bool|null */
     private static $raw = null;
-    /** @var array<string, array{0: int, 1: int}> see fastTable(); filled on the first call traced */
+    /** @var array<string, int> see fastTable(); filled on the first call traced */
     private static $fast = [];
     /** @var bool the runtime's Tracer class is declared */
     private static $runtime = false;
@@ -120,18 +120,24 @@ final class Db
             // database the caches are cold, and bench/hooks/run.mjs measured each PHP step of this path
             // at several times its warm cost): a statement run before on a known connection, or a
             // prepared statement executed again, has its span template kept with that object's facts.
-            $at = self::$fast[$call] ?? null;
-            if ($at !== null) {
-                $link = $at[0] === 0 ? ($args[0] ?? null) : $object;
-                $sql = $at[1] < 0 ? '' : ($args[$at[1]] ?? null);
-                // PHP 8 keeps facts in a WeakMap (made by the first remember()); PHP 7 takes the slow path.
-                if (\is_object($link) && \is_string($sql) && self::$weak !== null) {
-                    $template = self::$weak[$link]['templates'][$call][$sql] ?? null;
-                    if ($template !== null) {
-                        $token = \Tracekit\Runtime\Tracer::beginCall($template);
-                        if ($token !== 0) {
-                            return $token;
-                        }
+            $at = self::$fast[$call] ?? -1;
+            if ($at === 0) {
+                $link = $args[0] ?? null;
+                $sql = $args[1] ?? null;
+            } elseif ($at === 1) {
+                $link = $object;
+                $sql = $args[0] ?? null;
+            } else {
+                $link = $at === 2 ? ($args[0] ?? null) : ($at === 3 ? $object : null);
+                $sql = '';
+            }
+            // PHP 8 keeps facts in a WeakMap (made by the first remember()); PHP 7 takes the slow path.
+            if (\is_object($link) && \is_string($sql) && self::$weak !== null) {
+                $template = self::$weak[$link]['templates'][$call][$sql] ?? null;
+                if ($template !== null) {
+                    $token = \Tracekit\Runtime\Tracer::beginCall($template);
+                    if ($token !== 0) {
+                        return $token;
                     }
                 }
             }
@@ -195,19 +201,32 @@ final class Db
     }
 
     /**
-     * Where the hot path finds a call's object and SQL: [argument index of the connection or
-     * statement (-1: the object called), argument index of the SQL (-1: none; a statement's
-     * execute keeps its text in the statement's facts)]. Calls that connect are not in it.
+     * Where the hot path finds a call's object and SQL, as one small code: 0 the connection is
+     * argument 0 and the SQL argument 1 (mysqli_query), 1 the object called and argument 0
+     * (mysqli::query), 2 argument 0 and no SQL (mysqli_commit, mysqli_stmt_execute), 3 the object
+     * called and no SQL (PDOStatement::execute: a statement's text is in its facts). Connects and
+     * prepares are not in it.
      *
-     * @return array<string, array{0: int, 1: int}>
+     * @return array<string, int>
      */
     private static function fastTable(): array
     {
         $table = [];
         foreach (self::CALLS as $call => $how) {
-            $linkAt = $how[2] === 'arg0' || $how[2] === 'stmt0' ? 0 : ($how[2] === 'this' || $how[2] === 'stmtThis' ? -1 : null);
-            if ($linkAt !== null && !isset(self::REMEMBERING[$call])) {
-                $table[$call] = [$linkAt, \is_int($how[3]) ? $how[3] : -1];
+            if (isset(self::REMEMBERING[$call])) {
+                continue;
+            }
+            $fromArgs = $how[2] === 'arg0' || $how[2] === 'stmt0';
+            $fromObject = $how[2] === 'this' || $how[2] === 'stmtThis';
+            $sqlAt = \is_int($how[3]) ? $how[3] : -1;
+            if ($fromArgs && $sqlAt === 1) {
+                $table[$call] = 0;
+            } elseif ($fromObject && $sqlAt === 0) {
+                $table[$call] = 1;
+            } elseif ($fromArgs && $sqlAt < 0) {
+                $table[$call] = 2;
+            } elseif ($fromObject && $sqlAt < 0) {
+                $table[$call] = 3;
             }
         }
         return $table;
