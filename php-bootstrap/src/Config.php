@@ -42,85 +42,112 @@ final class Config
     /** @var string */
     public $version = '0.0.0';
 
+    /** Every variable the runtime reads, in one list: resolve() reads them in one loop. */
+    const VARIABLES = [
+        'OTEL_SDK_DISABLED', 'TRACEKIT_DISABLED', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME',
+        'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'TRACEKIT_EXPORT_TIMEOUT_MS',
+        'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'TRACEKIT_FINISH_REQUEST', 'TRACEKIT_CLI_SPANS',
+        'TRACEKIT_HTTP_ROUTE', 'TRACEKIT_MAX_SPANS', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    ];
+
     /**
+     * Runs once per request, on cold caches: every distinct call it makes
+     * costs a lookup, so the variables are read in one loop and only those
+     * that are set are looked at (isset on the array, no call).
+     *
      * @param array<string, mixed> $defaults keys serviceName, endpoint, version
      * @param callable|null $getenv for tests; getenv() otherwise
      */
     public static function resolve(array $defaults, ?callable $getenv = null): self
     {
         $c = new self();
-        $env = function (string $name) use ($getenv) {
+        $env = [];
+        foreach (self::VARIABLES as $name) {
             $value = $getenv === null ? \getenv($name) : $getenv($name);
-            return \is_string($value) ? \trim($value) : '';
-        };
+            if (\is_string($value) && $value !== '') {
+                $value = \trim($value);
+                if ($value !== '') {
+                    $env[$name] = $value;
+                }
+            }
+        }
 
         if (isset($defaults['version']) && \is_string($defaults['version'])) {
             $c->version = $defaults['version'];
         }
-        if (\strtolower($env('OTEL_SDK_DISABLED')) === 'true' || self::isTrue($env('TRACEKIT_DISABLED'))) {
+        if ((isset($env['OTEL_SDK_DISABLED']) && \strtolower($env['OTEL_SDK_DISABLED']) === 'true')
+            || (isset($env['TRACEKIT_DISABLED']) && self::isTrue($env['TRACEKIT_DISABLED']))) {
             $c->disabled = true;
             return $c;
         }
 
-        $c->resourceAttributes = self::parseResourceAttributes($env('OTEL_RESOURCE_ATTRIBUTES'));
         if (isset($defaults['serviceName']) && \is_string($defaults['serviceName']) && $defaults['serviceName'] !== '') {
             $c->serviceName = $defaults['serviceName'];
         }
-        if (isset($c->resourceAttributes['service.name']) && $c->resourceAttributes['service.name'] !== '') {
-            $c->serviceName = $c->resourceAttributes['service.name'];
+        if (isset($env['OTEL_RESOURCE_ATTRIBUTES'])) {
+            $c->resourceAttributes = self::parseResourceAttributes($env['OTEL_RESOURCE_ATTRIBUTES']);
+            if (isset($c->resourceAttributes['service.name']) && $c->resourceAttributes['service.name'] !== '') {
+                $c->serviceName = $c->resourceAttributes['service.name'];
+            }
         }
-        if ($env('OTEL_SERVICE_NAME') !== '') {
-            $c->serviceName = $env('OTEL_SERVICE_NAME');
+        if (isset($env['OTEL_SERVICE_NAME'])) {
+            $c->serviceName = $env['OTEL_SERVICE_NAME'];
         }
 
-        $endpoint = isset($defaults['endpoint']) && \is_string($defaults['endpoint']) ? $defaults['endpoint'] : '';
-        if (!$c->applyEndpoint($endpoint, true)) {
+        // Signal-specific beats generic (the OTel rule), generic beats the prepend's default; a bad
+        // value falls through to the next. Each accepted endpoint sets all three fields, so trying
+        // them from the strongest down gives what applying them from the weakest up would.
+        if (!(isset($env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) && $c->applyEndpoint($env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], false))
+            && !(isset($env['OTEL_EXPORTER_OTLP_ENDPOINT']) && $c->applyEndpoint($env['OTEL_EXPORTER_OTLP_ENDPOINT'], true))
+            && !(isset($defaults['endpoint']) && \is_string($defaults['endpoint']) && $c->applyEndpoint($defaults['endpoint'], true))) {
             $c->applyEndpoint(self::DEFAULT_ENDPOINT, true);
         }
-        // Signal-specific beats generic (the OTel rule); a bad value leaves the previous one.
-        if (!$c->applyEndpoint($env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), false)) {
-            $c->applyEndpoint($env('OTEL_EXPORTER_OTLP_ENDPOINT'), true);
-        }
 
-        $timeout = self::parseInt($env('TRACEKIT_EXPORT_TIMEOUT_MS'), 1, 1000);
-        if ($timeout !== null) {
-            $c->exportTimeoutMillis = $timeout;
+        if (isset($env['TRACEKIT_EXPORT_TIMEOUT_MS'])) {
+            $timeout = self::parseInt($env['TRACEKIT_EXPORT_TIMEOUT_MS'], 1, 1000);
+            if ($timeout !== null) {
+                $c->exportTimeoutMillis = $timeout;
+            }
         }
-
-        $sampler = \strtolower($env('OTEL_TRACES_SAMPLER'));
-        if (\in_array($sampler, Sampler::NAMES, true)) {
-            $c->sampler = $sampler;
+        if (isset($env['OTEL_TRACES_SAMPLER'])) {
+            $sampler = \strtolower($env['OTEL_TRACES_SAMPLER']);
+            if (\in_array($sampler, Sampler::NAMES, true)) {
+                $c->sampler = $sampler;
+            }
         }
-        $arg = $env('OTEL_TRACES_SAMPLER_ARG');
-        if ($arg !== '' && \is_numeric($arg)) {
-            $ratio = (float) $arg;
+        if (isset($env['OTEL_TRACES_SAMPLER_ARG']) && \is_numeric($env['OTEL_TRACES_SAMPLER_ARG'])) {
+            $ratio = (float) $env['OTEL_TRACES_SAMPLER_ARG'];
             if ($ratio >= 0.0 && $ratio <= 1.0) {
                 $c->samplerRatio = $ratio;
             }
         }
-
-        $finish = $env('TRACEKIT_FINISH_REQUEST');
-        if ($finish !== '') {
-            if (self::isTrue($finish)) {
+        if (isset($env['TRACEKIT_FINISH_REQUEST'])) {
+            if (self::isTrue($env['TRACEKIT_FINISH_REQUEST'])) {
                 $c->finishRequest = true;
-            } elseif (self::isFalse($finish)) {
+            } elseif (self::isFalse($env['TRACEKIT_FINISH_REQUEST'])) {
                 $c->finishRequest = false;
             }
         }
-        if (self::isFalse($env('TRACEKIT_CLI_SPANS'))) {
+        if (isset($env['TRACEKIT_CLI_SPANS']) && self::isFalse($env['TRACEKIT_CLI_SPANS'])) {
             $c->cliSpans = false;
         }
-        $route = \strtolower($env('TRACEKIT_HTTP_ROUTE'));
-        if ($route === 'script' || $route === 'none') {
-            $c->routeSource = $route;
+        if (isset($env['TRACEKIT_HTTP_ROUTE'])) {
+            $route = \strtolower($env['TRACEKIT_HTTP_ROUTE']);
+            if ($route === 'script' || $route === 'none') {
+                $c->routeSource = $route;
+            }
         }
-        $maxSpans = self::parseInt($env('TRACEKIT_MAX_SPANS'), 1, 100000);
-        if ($maxSpans !== null) {
-            $c->maxSpans = $maxSpans;
+        if (isset($env['TRACEKIT_MAX_SPANS'])) {
+            $maxSpans = self::parseInt($env['TRACEKIT_MAX_SPANS'], 1, 100000);
+            if ($maxSpans !== null) {
+                $c->maxSpans = $maxSpans;
+            }
         }
-        $maxLength = self::parseInt($env('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'), 16, 1048576);
-        if ($maxLength !== null) {
-            $c->maxAttributeLength = $maxLength;
+        if (isset($env['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'])) {
+            $maxLength = self::parseInt($env['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'], 16, 1048576);
+            if ($maxLength !== null) {
+                $c->maxAttributeLength = $maxLength;
+            }
         }
         return $c;
     }

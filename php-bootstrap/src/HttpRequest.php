@@ -23,12 +23,16 @@ final class HttpRequest
     ];
 
     /**
+     * Runs once per request: the variables are read inline (isset and a type
+     * check are opcodes, a helper call per variable is a lookup each on cold
+     * caches).
+     *
      * @param array<string, mixed> $server CGI variables as in HttpRequest::VARIABLES
      * @return array{0: string, 1: array<string, mixed>} span name and attributes
      */
     public static function describe(array $server, string $routeSource): array
     {
-        $method = self::str($server, 'REQUEST_METHOD');
+        $method = isset($server['REQUEST_METHOD']) && \is_string($server['REQUEST_METHOD']) ? $server['REQUEST_METHOD'] : '';
         $attributes = [];
         if (\in_array($method, self::KNOWN_METHODS, true)) {
             $attributes['http.request.method'] = $method;
@@ -41,13 +45,13 @@ final class HttpRequest
             $nameMethod = 'HTTP';
         }
 
-        $uri = self::str($server, 'REQUEST_URI');
+        $uri = isset($server['REQUEST_URI']) && \is_string($server['REQUEST_URI']) ? $server['REQUEST_URI'] : '';
         $question = \strpos($uri, '?');
         $path = $question === false ? $uri : \substr($uri, 0, $question);
         if ($path !== '') {
             $attributes['url.path'] = $path;
         }
-        $query = self::str($server, 'QUERY_STRING');
+        $query = isset($server['QUERY_STRING']) && \is_string($server['QUERY_STRING']) ? $server['QUERY_STRING'] : '';
         if ($query === '' && $question !== false) {
             $query = (string) \substr($uri, $question + 1);
         }
@@ -55,40 +59,44 @@ final class HttpRequest
             $attributes['url.query'] = self::redactQuery($query);
         }
 
-        $https = self::str($server, 'HTTPS');
-        $scheme = ($https !== '' && \strtolower($https) !== 'off') ? 'https' : (self::str($server, 'REQUEST_SCHEME') === 'https' ? 'https' : 'http');
-        $attributes['url.scheme'] = $scheme;
+        $https = isset($server['HTTPS']) && \is_string($server['HTTPS']) ? $server['HTTPS'] : '';
+        $attributes['url.scheme'] = ($https !== '' && \strtolower($https) !== 'off')
+            || (isset($server['REQUEST_SCHEME']) && $server['REQUEST_SCHEME'] === 'https') ? 'https' : 'http';
 
         $route = '';
-        if ($routeSource === 'script') {
-            $route = self::str($server, 'SCRIPT_NAME');
+        if ($routeSource === 'script' && isset($server['SCRIPT_NAME']) && \is_string($server['SCRIPT_NAME'])) {
+            $route = $server['SCRIPT_NAME'];
         }
         if ($route !== '') {
             $attributes['http.route'] = $route;
         }
 
-        $host = self::str($server, 'HTTP_HOST');
-        if ($host === '') {
-            $host = self::str($server, 'SERVER_NAME');
+        $host = isset($server['HTTP_HOST']) && \is_string($server['HTTP_HOST']) ? $server['HTTP_HOST'] : '';
+        if ($host === '' && isset($server['SERVER_NAME']) && \is_string($server['SERVER_NAME'])) {
+            $host = $server['SERVER_NAME'];
         }
         if ($host !== '') {
-            $attributes['server.address'] = self::stripPort($host);
+            // Without the port: [v6]:port keeps the brackets, name:port loses ":port".
+            if ($host[0] === '[') {
+                $close = \strpos($host, ']');
+                $attributes['server.address'] = $close === false ? $host : \substr($host, 0, $close + 1);
+            } else {
+                $colon = \strrpos($host, ':');
+                $attributes['server.address'] = $colon === false ? $host : \substr($host, 0, $colon);
+            }
         }
-        $port = self::str($server, 'SERVER_PORT');
+        $port = isset($server['SERVER_PORT']) && \is_string($server['SERVER_PORT']) ? $server['SERVER_PORT'] : '';
         if ($port !== '' && \strlen($port) <= 5 && \strspn($port, '0123456789') === \strlen($port)) {
             $attributes['server.port'] = (int) $port;
         }
-        $client = self::str($server, 'REMOTE_ADDR');
-        if ($client !== '') {
-            $attributes['client.address'] = $client;
+        if (isset($server['REMOTE_ADDR']) && \is_string($server['REMOTE_ADDR']) && $server['REMOTE_ADDR'] !== '') {
+            $attributes['client.address'] = $server['REMOTE_ADDR'];
         }
-        $agent = self::str($server, 'HTTP_USER_AGENT');
-        if ($agent !== '') {
-            $attributes['user_agent.original'] = $agent;
+        if (isset($server['HTTP_USER_AGENT']) && \is_string($server['HTTP_USER_AGENT']) && $server['HTTP_USER_AGENT'] !== '') {
+            $attributes['user_agent.original'] = $server['HTTP_USER_AGENT'];
         }
-        $protocol = self::str($server, 'SERVER_PROTOCOL');
-        if (\strncmp($protocol, 'HTTP/', 5) === 0) {
-            $attributes['network.protocol.version'] = \substr($protocol, 5);
+        if (isset($server['SERVER_PROTOCOL']) && \is_string($server['SERVER_PROTOCOL']) && \strncmp($server['SERVER_PROTOCOL'], 'HTTP/', 5) === 0) {
+            $attributes['network.protocol.version'] = \substr($server['SERVER_PROTOCOL'], 5);
         }
         $name = $route !== '' ? $nameMethod . ' ' . $route : $nameMethod;
         return [$name, $attributes];
@@ -112,21 +120,5 @@ final class HttpRequest
             }
         }
         return \implode('&', $parts);
-    }
-
-    /** @param array<string, mixed> $server */
-    private static function str(array $server, string $key): string
-    {
-        return isset($server[$key]) && \is_string($server[$key]) ? $server[$key] : '';
-    }
-
-    private static function stripPort(string $host): string
-    {
-        if ($host[0] === '[') {
-            $close = \strpos($host, ']');
-            return $close === false ? $host : \substr($host, 0, $close + 1);
-        }
-        $colon = \strrpos($host, ':');
-        return $colon === false ? $host : \substr($host, 0, $colon);
     }
 }

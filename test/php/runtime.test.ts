@@ -244,6 +244,36 @@ describe.skipIf(php === null)('PHP runtime units (php-cli)', () => {
       expect(BigInt(db.endTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(db.startTimeUnixNano));
     });
 
+    it('encodes every string exactly, whatever it holds (quotes, backslashes, %, control bytes, bad UTF-8)', () => {
+      // The encoder escapes all strings in one json_encode() and fills them into a `%s` template:
+      // strings that look like its separators or format must still land in their own field.
+      const hostile = ['', '","', 'x",', '"', '\\', '\\"', '%s', '%d%%', '"]', 'a\nb\tc\u0001', 'ünïcode 💥', '/path?x=1&y="2"'];
+      const out = phpJson<any>(bin, `
+        use Tracekit\\Runtime\\Span; use Tracekit\\Runtime\\OtlpJson;
+        $hostile = json_decode(${JSON.stringify(JSON.stringify(hostile))}, true);
+        $hostile[] = "caf\\xe9 \\xff";
+        $s = new Span('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', 'a7ad6b7169203331', 'k=%s"', true, '%s "name" \\\\', 2, '1700000000000000000');
+        $s->endNanos = '1700000000000000001';
+        foreach ($hostile as $i => $h) { $s->attributes[$h === '' ? 'empty' : $h] = $h; }
+        $s->attributes['list'] = $hostile;
+        $s->attributes['n'] = -7; $s->attributes['f'] = 0.25; $s->attributes['t'] = true; $s->attributes['nan'] = NAN; $s->attributes['skip'] = null;
+        $s->events[] = ['name' => '"ev%s', 'timeNanos' => '1700000000000000000', 'attributes' => ['x' => '","']];
+        $s->statusCode = Span::STATUS_ERROR; $s->statusMessage = 'failed: "%s"';
+        echo OtlpJson::encode([$s], ['service.name' => '"svc"', 'process.pid' => 42], '1.0.0', 2);`);
+      const rs = out.resourceSpans[0];
+      expect(rs.resource.attributes).toEqual([{ key: 'service.name', value: { stringValue: '"svc"' } }, { key: 'process.pid', value: { intValue: '42' } }]);
+      expect(rs.scopeSpans[0].scope).toEqual({ name: 'tracekit', version: '1.0.0', attributes: [{ key: 'tracekit.dropped_spans', value: { intValue: '2' } }] });
+      const [span] = rs.scopeSpans[0].spans;
+      expect(span).toMatchObject({ name: '%s "name" \\', traceState: 'k=%s"', parentSpanId: 'a7ad6b7169203331', status: { code: 2, message: 'failed: "%s"' } });
+      expect(span.events).toEqual([{ timeUnixNano: '1700000000000000000', name: '"ev%s', attributes: [{ key: 'x', value: { stringValue: '","' } }] }]);
+      const expected = [...hostile, 'caf\ufffd \ufffd'];
+      const attrs = Object.fromEntries(span.attributes.map((a: any) => [a.key, a.value]));
+      for (const h of expected) expect(attrs[h === '' ? 'empty' : h]).toEqual({ stringValue: h });
+      expect(attrs.list).toEqual({ arrayValue: { values: expected.map((h) => ({ stringValue: h })) } });
+      expect(attrs).toMatchObject({ n: { intValue: '-7' }, f: { doubleValue: 0.25 }, t: { boolValue: true }, nan: { stringValue: 'NAN' } });
+      expect(attrs.skip).toBeUndefined();
+    });
+
     it('keeps unsampled spans out of the export but still propagates the trace', () => {
       const out = phpJson<{ finished: number; traceparent: string }>(bin, `
         use Tracekit\\Runtime\\Tracer; use Tracekit\\Runtime\\Config; use Tracekit\\Runtime\\TraceContext;
