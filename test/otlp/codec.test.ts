@@ -57,6 +57,24 @@ describe('OTLP codec', () => {
     expect(() => validateProtobuf(SIGNALS.traces.requestType, Buffer.from([0x08, 0x01]))).toThrow(new OtlpDecodeError('ExportTraceServiceRequest.resourceSpans expected wire type 2, found 0'));
   });
 
+  it('finds a byte that is not UTF-8 at every position of strings of every length up to 20 (the ASCII fast path)', () => {
+    const field = (n: number, bytes: Buffer) => Buffer.concat([Buffer.from([(n << 3) | 2, bytes.length]), bytes]);
+    const withName = (name: Buffer) => field(1, field(2, field(2, field(5, name))));
+    for (let length = 1; length <= 20; length++) {
+      expect(validateProtobuf(SIGNALS.traces.requestType, withName(Buffer.alloc(length, 0x61))).items).toBe(1);
+      for (let at = 0; at < length; at++) {
+        const name = Buffer.alloc(length, 0x61);
+        name[at] = 0xff;
+        expect(() => validateProtobuf(SIGNALS.traces.requestType, withName(name)), `length ${length}, at ${at}`).toThrow(new OtlpDecodeError('Span.name is not valid UTF-8'));
+        if (at + 1 < length) {
+          name[at] = 0xc3;
+          name[at + 1] = 0xa9; // é: multi-byte but valid
+          expect(validateProtobuf(SIGNALS.traces.requestType, withName(name)).items).toBe(1);
+        }
+      }
+    }
+  });
+
   it('rejects a varint that never ends', () => {
     expect(() => validateProtobuf(SIGNALS.traces.requestType, Buffer.from([0x98, 0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/longer than 10 bytes/);
   });
