@@ -57,8 +57,22 @@ export class ProjectModel {
     }
   }
 
+  private readonly functionMemo = new Map<string, FunctionTarget>();
+
   /** What a named call reaches, given its candidates in PHP's lookup order. */
   resolveFunction(candidates: readonly string[]): FunctionTarget {
+    // Asked for every call record several times (demand rounds, summary, entry points); one candidate is the common case.
+    if (candidates.length !== 1) return this.lookupFunction(candidates);
+    const name = candidates[0]!;
+    let target = this.functionMemo.get(name);
+    if (target === undefined) {
+      target = this.lookupFunction(candidates);
+      this.functionMemo.set(name, target);
+    }
+    return target;
+  }
+
+  private lookupFunction(candidates: readonly string[]): FunctionTarget {
     const last = candidates.length - 1;
     for (let i = 0; i < candidates.length; i++) {
       const name = candidates[i]!;

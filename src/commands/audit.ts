@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { runAudit } from '../../analyzers/php/audit.js';
 import type { AuditReport } from '../../analyzers/php/report.js';
 import type { CommandContext } from '../cli.js';
@@ -99,9 +99,11 @@ async function writeOutput(file: string, text: string, cwd: string): Promise<str
   return target;
 }
 
-function progressReporter(ctx: CommandContext, enabled: boolean): { onProgress?: (done: number, total: number) => void; stop(): void } {
+async function progressReporter(ctx: CommandContext, enabled: boolean): Promise<{ onProgress?: (done: number, total: number) => void; stop(): void }> {
   if (!enabled || ctx.io.stderr !== process.stderr || !process.stderr.isTTY) return { stop() {} };
-  let bar: cliProgress.SingleBar | null = null;
+  // Loaded only for a terminal: runs into a file or a pipe do not pay for it.
+  const { default: cliProgress } = await import('cli-progress');
+  let bar: SingleBar | null = null;
   return {
     onProgress(done, total) {
       if (total < PROGRESS_MIN_FILES) return;
@@ -158,7 +160,7 @@ unreadable DIR. The JSON format is documented in docs/audit-json.md.`,
         return;
       }
       const extensions = parseExtensions(flags.ext);
-      const progress = progressReporter(ctx, flags.progress);
+      const progress = await progressReporter(ctx, flags.progress);
       let report: AuditReport;
       try {
         report = await runAudit({
