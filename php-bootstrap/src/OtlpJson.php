@@ -22,20 +22,42 @@ final class OtlpJson
     const FLAGS = \JSON_UNESCAPED_SLASHES | \JSON_UNESCAPED_UNICODE | \JSON_INVALID_UTF8_SUBSTITUTE | \JSON_PARTIAL_OUTPUT_ON_ERROR | \JSON_PRESERVE_ZERO_FRACTION;
 
     /**
+     * Attribute keys the runtime and the hooks set, written into the JSON as
+     * they are (no quote, backslash, control byte or %): about half of a
+     * request's strings need no escaping then. Any other key is escaped.
+     */
+    const PLAIN_KEYS = [
+        'service.name' => true, 'host.name' => true, 'process.pid' => true, 'process.command' => true,
+        'process.runtime.name' => true, 'process.runtime.version' => true,
+        'telemetry.sdk.name' => true, 'telemetry.sdk.language' => true, 'telemetry.sdk.version' => true,
+        'http.request.method' => true, 'http.request.method_original' => true, 'http.route' => true,
+        'http.response.status_code' => true, 'url.path' => true, 'url.query' => true, 'url.scheme' => true,
+        'server.address' => true, 'server.port' => true, 'client.address' => true, 'user_agent.original' => true,
+        'network.protocol.version' => true, 'error.type' => true,
+        'db.system.name' => true, 'db.namespace' => true, 'db.operation.name' => true, 'db.query.text' => true,
+        'db.response.status_code' => true,
+        'exception.type' => true, 'exception.message' => true, 'exception.stacktrace' => true, 'exception.escaped' => true,
+        'code.filepath' => true, 'code.lineno' => true,
+    ];
+
+    /**
      * @param Span[] $spans
      * @param array<string, mixed> $resource
      */
     public static function encode(array $spans, array $resource, string $scopeVersion, int $droppedSpans = 0): string
     {
-        // $strings[i] fills the i-th %s of $format: append to both in the same order, and only strings.
+        // The format is collected in pieces and joined once (appending to one growing string
+        // reallocated and copied it again and again); $strings[i] fills the i-th %s of the joined
+        // format: append to both in the same order, and only strings.
+        $format = ['{"resourceSpans":[{"resource":{"attributes":['];
         $strings = [];
-        $format = '{"resourceSpans":[{"resource":{"attributes":[' . self::attributes($resource, $strings)
-            . ']},"scopeSpans":[{"scope":{"name":"tracekit","version":"%s"';
+        self::attributes($resource, $format, $strings);
+        $format[] = ']},"scopeSpans":[{"scope":{"name":"tracekit","version":"%s"';
         $strings[] = $scopeVersion;
         if ($droppedSpans > 0) {
-            $format .= ',"attributes":[{"key":"tracekit.dropped_spans","value":{"intValue":"' . $droppedSpans . '"}}]';
+            $format[] = ',"attributes":[{"key":"tracekit.dropped_spans","value":{"intValue":"' . $droppedSpans . '"}}]';
         }
-        $format .= '},"spans":[';
+        $format[] = '},"spans":[';
         $comma = '';
         foreach ($spans as $span) {
             $strings[] = (string) $span->traceId;
@@ -43,39 +65,43 @@ final class OtlpJson
             $strings[] = (string) $span->name;
             $strings[] = (string) $span->startNanos;
             $strings[] = (string) ($span->endNanos === null ? $span->startNanos : $span->endNanos);
-            $format .= $comma . '{"traceId":"%s","spanId":"%s","name":"%s","kind":' . (int) $span->kind
-                . ',"startTimeUnixNano":"%s","endTimeUnixNano":"%s","attributes":[' . self::attributes($span->attributes, $strings) . ']';
+            $format[] = $comma . '{"traceId":"%s","spanId":"%s","name":"%s","kind":' . (int) $span->kind
+                . ',"startTimeUnixNano":"%s","endTimeUnixNano":"%s","attributes":[';
             $comma = ',';
+            self::attributes($span->attributes, $format, $strings);
+            $format[] = ']';
             if ($span->parentSpanId !== '') {
-                $format .= ',"parentSpanId":"%s"';
+                $format[] = ',"parentSpanId":"%s"';
                 $strings[] = (string) $span->parentSpanId;
             }
             if ($span->traceState !== '') {
-                $format .= ',"traceState":"%s"';
+                $format[] = ',"traceState":"%s"';
                 $strings[] = (string) $span->traceState;
             }
             if ($span->events !== []) {
-                $format .= ',"events":[';
+                $format[] = ',"events":[';
                 $eventComma = '';
                 foreach ($span->events as $event) {
                     $strings[] = (string) $event['timeNanos'];
                     $strings[] = (string) $event['name'];
-                    $format .= $eventComma . '{"timeUnixNano":"%s","name":"%s","attributes":[' . self::attributes($event['attributes'], $strings) . ']}';
+                    $format[] = $eventComma . '{"timeUnixNano":"%s","name":"%s","attributes":[';
                     $eventComma = ',';
+                    self::attributes($event['attributes'], $format, $strings);
+                    $format[] = ']}';
                 }
-                $format .= ']';
+                $format[] = ']';
             }
             if ($span->statusCode !== Span::STATUS_UNSET) {
-                $format .= ',"status":{"code":' . (int) $span->statusCode;
+                $format[] = ',"status":{"code":' . (int) $span->statusCode;
                 if ($span->statusMessage !== '') {
-                    $format .= ',"message":"%s"';
+                    $format[] = ',"message":"%s"';
                     $strings[] = (string) $span->statusMessage;
                 }
-                $format .= '}';
+                $format[] = '}';
             }
-            $format .= '}';
+            $format[] = '}';
         }
-        $format .= ']}]}]}';
+        $format[] = ']}]}]}';
 
         $escaped = \json_encode($strings, self::FLAGS | \JSON_HEX_QUOT);
         if (!\is_string($escaped)) {
@@ -83,30 +109,42 @@ final class OtlpJson
         }
         // ["a","b"] without its outer [" and "]; a request always has at least the scope's version.
         $parts = \explode('","', \substr($escaped, 2, -2));
-        return \count($parts) === \count($strings) ? \vsprintf($format, $parts) : '';
+        return \count($parts) === \count($strings) ? \vsprintf(\implode('', $format), $parts) : '';
     }
 
     /**
-     * The attribute list's JSON (without brackets), its strings appended to $strings.
+     * Appends the attribute list's JSON (without brackets) to $format, its strings to $strings.
      *
      * @param array<string, mixed> $attributes
+     * @param string[] $format
      * @param string[] $strings
      */
-    private static function attributes(array $attributes, array &$strings): string
+    private static function attributes(array $attributes, array &$format, array &$strings): void
     {
-        $out = '';
+        $comma = '';
         foreach ($attributes as $key => $value) {
-            // Most values are strings: no call for them.
+            // Most values are strings and most keys plain: no call for them.
             if (\is_string($value)) {
-                $strings[] = (string) $key;
-                $strings[] = $value;
-                $out .= ',{"key":"%s","value":{"stringValue":"%s"}}';
+                if (isset(self::PLAIN_KEYS[$key])) {
+                    $strings[] = $value;
+                    $format[] = $comma . '{"key":"' . $key . '","value":{"stringValue":"%s"}}';
+                } else {
+                    $strings[] = (string) $key;
+                    $strings[] = $value;
+                    $format[] = $comma . '{"key":"%s","value":{"stringValue":"%s"}}';
+                }
+                $comma = ',';
             } elseif (\is_int($value) || \is_bool($value) || \is_float($value) || \is_array($value)) {
-                $strings[] = (string) $key;
-                $out .= ',{"key":"%s","value":' . self::anyValue($value, $strings) . '}';
+                if (isset(self::PLAIN_KEYS[$key])) {
+                    $name = $key;
+                } else {
+                    $strings[] = (string) $key;
+                    $name = '%s';
+                }
+                $format[] = $comma . '{"key":"' . $name . '","value":' . self::anyValue($value, $strings) . '}';
+                $comma = ',';
             }
         }
-        return $out === '' ? '' : (string) \substr($out, 1);
     }
 
     /**
