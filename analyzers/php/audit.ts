@@ -27,7 +27,10 @@ export interface AuditOptions {
   includeVendor?: boolean;
   /** Skip paths ignored by .gitignore files. Default true. */
   respectGitignore?: boolean;
-  /** Worker threads for parsing; 0 parses on the calling thread. Default: one per core, at most 4. */
+  /**
+   * Worker threads that analyse files alongside the calling thread; 0 analyses on the calling
+   * thread alone. Default: defaultThreads() (0 on one or two cores).
+   */
   threads?: number;
   /** Files larger than this are skipped with a reason. Default 5 MiB. */
   maxFileBytes?: number;
@@ -52,6 +55,15 @@ export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** Parse-on-demand rounds; each follows one more link of a type chain (factory → global → class). */
 const MAX_DEMAND_ROUNDS = 6;
 
+/**
+ * Worker threads by core count. On two cores the calling thread alone was fastest in wall and CPU
+ * time on both benchmark trees (BENCHMARKS.md `## audit engine`: a worker costs ~0.4 CPU-s of start-up
+ * and copying facts, more than it saves there); with more cores, one worker per core beyond the first.
+ */
+export function defaultThreads(cores: number): number {
+  return cores <= 2 ? 0 : Math.min(4, cores - 1);
+}
+
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const root = path.resolve(options.root);
   await checkRoot(root);
@@ -59,7 +71,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const includeVendor = options.includeVendor ?? false;
   const respectGitignore = options.respectGitignore ?? true;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const threads = options.threads ?? Math.min(4, availableParallelism());
+  const threads = options.threads ?? defaultThreads(availableParallelism());
 
   // Workers boot (load php-parser, ~70 ms) while the tree is globbed.
   const pool = createPool(threads);

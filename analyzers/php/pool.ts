@@ -1,8 +1,9 @@
 /**
- * Runs file analyses on a pool of worker threads, or on the calling thread
- * when `threads` is 0 or the compiled worker script is not there (running
- * from TypeScript sources). Results come back in task order, whatever the
- * thread count, so reports are byte-identical.
+ * Runs file analyses on a pool of worker threads, the calling thread sharing
+ * the batches, or on the calling thread alone when `threads` is 0 or the
+ * compiled worker script is not there (running from TypeScript sources).
+ * Results come back in task order, whatever the thread count, so reports
+ * are byte-identical.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -53,16 +54,21 @@ class WorkerPool implements AnalysisPool {
   run(tasks: readonly AnalyzeTask[], settings: AnalyzeSettings, onDone?: (count: number) => void): Promise<Array<FileOutcome | null>> {
     const results: Array<FileOutcome | null> = new Array(tasks.length).fill(null);
     if (tasks.length === 0) return Promise.resolve(results);
-    // Small batches keep both cores busy to the end; large ones cut message overhead. ~8 per worker balances a skewed tree.
-    const batchSize = Math.max(4, Math.min(64, Math.ceil(tasks.length / (this.threads * 8))));
+    // The calling thread analyses batches too (it would otherwise wait): threads + 1 share the work.
+    const sharers = this.threads + 1;
+    // Small batches keep every core busy to the end; large ones cut message overhead. ~8 per thread balances a skewed tree.
+    const batchSize = Math.max(4, Math.min(64, Math.ceil(tasks.length / (sharers * 8))));
     const batches: Array<{ start: number; tasks: AnalyzeTask[] }> = [];
     for (let start = 0; start < tasks.length; start += batchSize) batches.push({ start, tasks: tasks.slice(start, start + batchSize) });
     return new Promise((resolve, reject) => {
       let nextBatch = 0;
       let pending = 0;
       let failed = false;
+      let settled = false;
       const cleanups: Array<() => void> = [];
       const finish = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
         for (const cleanup of cleanups) cleanup();
         if (error) reject(error);
         else resolve(results);
@@ -76,6 +82,7 @@ class WorkerPool implements AnalysisPool {
         const job: WorkerJob = { id, tasks: batch.tasks, settings };
         worker.postMessage(job);
       };
+      const done = (): boolean => pending === 0 && nextBatch >= batches.length;
       for (const worker of this.workers) {
         const inflight = new Map<number, number>();
         const onMessage = (message: { id: number; results: Array<FileOutcome | null> }): void => {
@@ -87,7 +94,7 @@ class WorkerPool implements AnalysisPool {
           for (let i = 0; i < message.results.length; i++) results[start + i] = message.results[i] ?? null;
           onDone?.(message.results.length);
           feed(worker, inflight);
-          if (pending === 0 && nextBatch >= batches.length) finish();
+          if (done()) finish();
         };
         const onError = (error: Error): void => {
           if (failed) return;
@@ -100,8 +107,32 @@ class WorkerPool implements AnalysisPool {
           worker.off('message', onMessage);
           worker.off('error', onError);
         });
+        // Two batches in flight: a worker has the next one while the calling thread is busy with its own.
+        feed(worker, inflight);
         feed(worker, inflight);
       }
+      const helpOut = (): void => {
+        if (failed || settled) return;
+        const batch = batches[nextBatch++];
+        if (!batch) {
+          if (done()) finish();
+          return;
+        }
+        pending += 1;
+        try {
+          for (let i = 0; i < batch.tasks.length; i++) results[batch.start + i] = analyzeFile(batch.tasks[i]!, settings);
+        } catch (error) {
+          failed = true;
+          finish(error as Error);
+          return;
+        }
+        pending -= 1;
+        onDone?.(batch.tasks.length);
+        if (done()) finish();
+        // Let the workers' messages in (and feed them) before the next batch.
+        else setImmediate(helpOut);
+      };
+      setImmediate(helpOut);
     });
   }
 
