@@ -75,6 +75,22 @@ describe('OTLP codec', () => {
     }
   });
 
+  it('allows nesting up to 64 messages and no deeper, in protobuf and in JSON alike', () => {
+    const type = SIGNALS.traces.requestType;
+    // The innermost AnyValue sits at depth 6 + 2·levels (request, resource spans, scope spans, span, key-value, any-value).
+    const doc = (levels: number) => {
+      let value: Record<string, unknown> = { stringValue: 'leaf' };
+      for (let i = 0; i < levels; i++) value = { arrayValue: { values: [value, {}] } };
+      return { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), attributes: [{ key: 'k', value }] }] }] }] };
+    };
+    const ok = jsonToProtobuf(type, JSON.stringify(doc(29)));
+    expect(validateProtobuf(type, ok.bytes)).toEqual({ items: 1, invalidItems: 0 });
+    expect(protobufToJson(type, ok.bytes)).toEqual(doc(29));
+    expect(() => jsonToProtobuf(type, JSON.stringify(doc(30)))).toThrow(/nesting deeper than 64 levels/);
+    const tooDeep = type.encode(type.fromObject(JSON.parse(JSON.stringify(doc(30)), (k, v) => (k === 'traceId' || k === 'spanId' ? Buffer.from(v, 'hex') : v)))).finish();
+    expect(() => validateProtobuf(type, tooDeep)).toThrow(new OtlpDecodeError('message nesting deeper than 64 levels (at ArrayValue)'));
+  });
+
   it('rejects a varint that never ends', () => {
     expect(() => validateProtobuf(SIGNALS.traces.requestType, Buffer.from([0x98, 0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/longer than 10 bytes/);
   });
