@@ -320,6 +320,21 @@ echo json_encode(['native' => $results[0], 'wrapped' => $results[1], 'spans' => 
       expect(new Set((out as SpanOut[]).map((s) => s.parent)).size).toBe(1);
     });
 
+    it('more distinct statements on one connection than the template cache keeps: every span has its own text', () => {
+      const { out } = runPhp(`
+        mysqli_report(MYSQLI_REPORT_OFF);
+        $link = \\Tracekit\\Wrap\\mysqli_connect('localhost', $U, $P, $D, 0, $S);
+        spans();
+        $texts = [];
+        for ($round = 0; $round < 2; $round++) {
+            for ($i = 0; $i < 300; $i++) { mysqli_free_result(\\Tracekit\\Wrap\\mysqli_query($link, 'SELECT ' . $i . ' AS c' . $i)); }
+            foreach (spans() as $s) { $texts[] = $s['attrs']['db.query.text']; }
+        }
+        echo json_encode($texts);`);
+      const expected = Array.from({ length: 300 }, (_, i) => `SELECT ? AS c${i}`);
+      expect(out).toEqual([...expected, ...expected]);
+    });
+
     it('what an error handler does during a query (a span, a traced query) lands under that query', () => {
       const { out } = runPhp(`
         mysqli_report(MYSQLI_REPORT_ERROR);
