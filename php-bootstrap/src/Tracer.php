@@ -349,17 +349,20 @@ final class Tracer
         self::$finished = [];
         $spans = [];
         $max = self::$config !== null ? self::$config->maxAttributeLength : 4096;
-        // The calls' span ids from one random_bytes() (Ids::spanId() reads the pid and slices its pool
-        // per id: 0.36 µs each, bench/php/span.php); Ids::spanId() where that fails or gives zeros.
-        try {
-            $random = \bin2hex(\random_bytes(8 * \max(1, \count($finished))));
-        } catch (\Throwable $e) {
-            $random = '';
-        }
+        $random = null;
         foreach ($finished as $i => $item) {
             if ($item instanceof Span) {
                 $spans[] = $item;
                 continue;
+            }
+            if ($random === null) {
+                // The calls' span ids from one random_bytes() (Ids::spanId() reads the pid and slices its
+                // pool per id: 0.36 µs each, bench/php/span.php); Ids::spanId() where that fails or gives zeros.
+                try {
+                    $random = \bin2hex(\random_bytes(8 * \count($finished)));
+                } catch (\Throwable $e) {
+                    $random = '';
+                }
             }
             list($template, $parent, $start, $end) = $item;
             $spanId = (string) \substr($random, 16 * $i, 16);
