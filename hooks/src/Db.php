@@ -19,7 +19,7 @@ final class Db
     const MAX_QUERY_BYTES = 2048;
     /** Only this much of a statement is sanitised: bounded work for multi-megabyte INSERTs. */
     const MAX_SCAN_BYTES = 8192;
-    /** Sanitised texts and span templates kept per request, so a statement in a loop is sanitised once. */
+    /** Sanitised texts kept per request, and span templates per connection and call, so a statement in a loop is prepared once. */
     const CACHE_SIZE = 128;
 
     /**
@@ -90,7 +90,7 @@ final class Db
     private static $runtime = false;
     /** @var array<string, array{0: string, 1: string}> raw SQL => [text, operation] */
     private static $texts = [];
-    /** @var \WeakMap|null PHP 8: object => facts, forgotten with the object */
+    /** @var \WeakMap|null PHP 8: object => facts (with its span templates under 'templates'), forgotten with the object */
     private static $weak = null;
     /** @var array<int, array<string, mixed>> PHP 7: spl_object_id => facts (ids can be reused after a free) */
     private static $byId = [];
