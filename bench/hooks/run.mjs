@@ -80,12 +80,28 @@ try {
   const allCpus = `0-${CPUS - 1}`;
   // Where the round trip's time goes: one native SELECT 1, php and mariadbd on one CPU, on two, or left to the scheduler.
   const placement = {};
+  // perf's software counters, where perf is installed: the php process's context switches and CPU migrations.
+  let perf = null;
+  try {
+    execFileSync('perf', ['stat', '-x,', '-e', 'context-switches', 'true'], { stdio: 'ignore' });
+    perf = 'perf';
+  } catch {
+    perf = null;
+  }
   const roundtrip = async (name, dbCpus, phpCpu) => {
     taskset(dbCpus, db.pid);
     const runs = [];
     for (let i = 0; i < 3; i++) {
       const [file, argv] = php(phpCpu, [path.join(root, 'bench', 'hooks', 'roundtrip.php'), '5000']);
-      runs.push(JSON.parse((await execFileAsync(file, argv, { env })).stdout));
+      const [cmd, cmdArgs] = perf ? [perf, ['stat', '-x,', '-e', 'context-switches,cpu-migrations', '--', file, ...argv]] : [file, argv];
+      const { stdout, stderr } = await execFileAsync(cmd, cmdArgs, { env });
+      const run = JSON.parse(stdout);
+      // roundtrip.php makes 5,500 queries (500 of warm-up).
+      const counter = (event) => {
+        const line = stderr.split('\n').find((l) => l.split(',')[2] === event);
+        return line === undefined ? null : Number(line.split(',')[0]) / 5500;
+      };
+      runs.push({ ...run, switches: counter('context-switches'), migrations: counter('cpu-migrations') });
     }
     placement[name] = runs.sort((a, b) => a.wallMicros - b.wallMicros)[1];
   };
@@ -208,13 +224,15 @@ try {
     '',
     'Where the bimodal round trip comes from (one untraced `SELECT 1`, 5,000 queries, median of 3 runs):',
     '',
-    '| placement of php and mariadbd | wall per query | php CPU per query |',
-    '|---|---:|---:|',
-    ...Object.entries(placement).map(([name, p]) => `| ${name} | ${us(p.wallMicros)} | ${us(p.cpuMicros)} |`),
+    '| placement of php and mariadbd | wall per query | php CPU per query | php context switches per query | php CPU migrations per query |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(placement).map(([name, p]) => `| ${name} | ${us(p.wallMicros)} | ${us(p.cpuMicros)} | ${p.switches === null ? 'n/a' : p.switches.toFixed(2)} | ${p.migrations === null ? 'n/a' : p.migrations.toFixed(3)} |`),
     '',
-    '- On this 2-vCPU virtual machine a round trip between the two vCPUs (a wake-up of the other, often idle, vCPU each way) costs',
-    '  several times one on the same vCPU, where php and mariadbd simply take turns; left alone, the scheduler keeps them on one',
-    '  or the other for stretches, hence loops at ~15 µs or ~50–120 µs per query in earlier runs. Pinning puts both sides of the',
+    `- ${perf ? 'Counted by perf stat (the php process, warm-up included): ' : ''}php sleeps once per round trip wherever it runs, so the`,
+    '  placements differ in what a wake-up costs, not in how many there are. On this 2-vCPU virtual machine a round trip between',
+    '  the two vCPUs (a wake-up of the other, often idle, vCPU each way) costs several times one on the same vCPU, where php and',
+    '  mariadbd simply take turns; left alone, the scheduler keeps them on one or the other for stretches, hence loops at ~15 µs',
+    '  or ~50–120 µs per query in earlier runs (and sometimes in the last row above). Pinning puts both sides of the',
     '  comparison on the fast path; it does not make the untraced side slower.',
     '',
     `- Date: ${date} UTC. Command: \`flock /tmp/tracekit-bench.lock node bench/hooks/run.mjs --write\` (after \`npm run build\`).`,
