@@ -3,19 +3,22 @@
 // PHP's C tokenizer over the same file list, side by side in one run. Each
 // measurement is a fresh process (startup included), median of --runs.
 //
-//   engine, default tiers (prefilter + scan + parse on demand), threads 2 and 0
-//   engine, every file parsed (prefilter off), threads 2
+//   engine, default tiers (prefilter + scan + typing from tokens + parse where
+//   needed), threads 0 (the default on two cores), 1 and 2
+//   engine, every file parsed (prefilter off), threads 0
 //   php-cli: file_get_contents + token_get_all on every file
+// with wall time and the process's CPU time (user + system, all threads).
 //
 // Then, in this process on one thread, the warm throughput of each stage
 // over all the tree's files (the second of two passes): the prefilter regex,
-// the scanner + token facts, and php-parser + AST facts.
+// the scanner + token facts, the scanner + syntax proof + typed token facts,
+// and php-parser + AST facts.
 //
 // Usage: npm run build && node bench/audit-engine.mjs TREE [TREE…] [--runs N]
 // A TREE can be made with bench/audit/make-trees.mjs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -27,8 +30,9 @@ if (process.argv[2] === '--child') {
   const { runAudit } = await import(dist('audit.js'));
   const tiers = {};
   const report = await runAudit({ root, threads: Number(threads), prefilter: prefilter === 'on', onFileAnalysed: (_p, tier) => (tiers[tier] = (tiers[tier] ?? 0) + 1) });
+  const usage = process.resourceUsage();
   process.stdout.write(
-    JSON.stringify({ bytes: report.files.bytes, files: report.files.scanned, tiers, maxRssKb: process.resourceUsage().maxRSS, callSites: report.coverage[1].callSites.total }) + '\n',
+    JSON.stringify({ bytes: report.files.bytes, files: report.files.scanned, tiers, maxRssKb: usage.maxRSS, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, callSites: report.coverage[1].callSites.total }) + '\n',
   );
   process.exit(0);
 }
@@ -68,7 +72,8 @@ if (trees.length === 0) {
 const { discoverFiles } = await import(dist('discover.js'));
 const { parseText } = await import(dist('analyze-file.js'));
 const { scanPhp } = await import(dist('scanner.js'));
-const { factsFromTokens } = await import(dist('token-facts.js'));
+const { factsFromTokens, typedFactsFromTokens } = await import(dist('token-facts.js'));
+const { provesSyntax } = await import(dist('token-syntax.js'));
 const { EVIDENCE_PATTERN } = await import(dist('catalog.js'));
 
 function stages(files) {
@@ -86,9 +91,15 @@ function stages(files) {
   return {
     prefilter: stage((t) => EVIDENCE_PATTERN.test(t)),
     'scan + token facts': stage((t, p) => factsFromTokens(scanPhp(t), p, t.length, 'scan')),
+    'scan + syntax proof + typed token facts': stage((t, p) => {
+      const tokens = scanPhp(t);
+      return provesSyntax(tokens) && typedFactsFromTokens(tokens, p, t.length);
+    }),
     'parse + AST facts': stage((t, p) => parseText(t, p, t.length)),
   };
 }
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+process.stdout.write(`${new Date().toISOString()} load average before: ${load()}\n`);
 const temp = mkdtempSync(path.join(tmpdir(), 'tracekit-audit-bench-'));
 try {
   for (const root of trees) {
@@ -97,32 +108,37 @@ try {
     writeFileSync(list, files.map((f) => f.absPath).join('\n') + '\n');
     const configs = [
       ['php token_get_all', () => timed('php', ['-d', 'memory_limit=-1', '-r', PHP_BASELINE, list])],
-      ['engine, tiers, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'on'])],
       ['engine, tiers, threads 0', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '0', 'on'])],
-      ['engine, every file parsed, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'off'])],
+      ['engine, tiers, threads 1', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '1', 'on'])],
+      ['engine, tiers, threads 2', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '2', 'on'])],
+      ['engine, every file parsed, threads 0', () => timed(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '0', 'off'])],
     ];
     // Rounds interleave the configurations, so a change in machine load hits them alike.
     const samples = configs.map(() => []);
+    const cpu = configs.map(() => []);
     const last = [];
     for (let r = 0; r < runs; r++) {
       configs.forEach(([, run], i) => {
         last[i] = run();
         samples[i].push(last[i].seconds);
+        if (last[i].result.cpuSeconds !== undefined) cpu[i].push(last[i].result.cpuSeconds);
       });
     }
-    const rows = configs.map(([label], i) => ({ label, seconds: median(samples[i]), result: last[i].result }));
+    const rows = configs.map(([label], i) => ({ label, seconds: median(samples[i]), cpuSeconds: cpu[i].length > 0 ? median(cpu[i]) : null, result: last[i].result }));
     const baseline = rows[0];
     const mb = baseline.result.bytes / 1e6;
     process.stdout.write(`\n${root}: ${files.length} files, ${mb.toFixed(1)} MB, median of ${runs}\n`);
-    process.stdout.write('| run | wall s | MB/s | ratio vs php | peak RSS MB | tiers |\n|---|---|---|---|---|---|\n');
+    process.stdout.write('| run | wall s | CPU s | MB/s | ratio vs php | peak RSS MB | tiers |\n|---|---|---|---|---|---|---|\n');
     for (const row of rows) {
       const rss = row.result.maxRssKb ? (row.result.maxRssKb / 1024).toFixed(0) : '';
       const tiers = row.result.tiers ? Object.entries(row.result.tiers).sort().map(([k, v]) => `${k} ${v}`).join(', ') : '';
-      process.stdout.write(`| ${row.label} | ${row.seconds.toFixed(2)} | ${(mb / row.seconds).toFixed(1)} | ${(row.seconds / baseline.seconds).toFixed(2)} | ${rss} | ${tiers} |\n`);
+      const cpuText = row.cpuSeconds === null ? '' : row.cpuSeconds.toFixed(2);
+      process.stdout.write(`| ${row.label} | ${row.seconds.toFixed(2)} | ${cpuText} | ${(mb / row.seconds).toFixed(1)} | ${(row.seconds / baseline.seconds).toFixed(2)} | ${rss} | ${tiers} |\n`);
     }
     const speeds = stages(files);
     process.stdout.write(`\nstages, one thread, warm, over every file: ${Object.entries(speeds).map(([k, v]) => `${k} ${v}`).join('; ')}\n`);
   }
+  process.stdout.write(`\n${new Date().toISOString()} load average after: ${load()}\n`);
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
