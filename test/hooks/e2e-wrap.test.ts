@@ -161,6 +161,9 @@ function assertSpan(child: ForwardedSpan, root: ForwardedSpan, expected: Expecte
   expect(span.attributes['db.operation.name'], what).toBe(expected.operation);
   expect(span.name, what).toBe(`${expected.operation} ${expected.namespace}`);
   expect(BigInt(span.endTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(span.startTimeUnixNano));
+  // Queries are timed with hrtime() and converted at export: they must still lie inside the page's root span.
+  expect(BigInt(span.startTimeUnixNano), what).toBeGreaterThanOrEqual(BigInt(root.span.startTimeUnixNano));
+  expect(BigInt(span.endTimeUnixNano), what).toBeLessThanOrEqual(BigInt(root.span.endTimeUnixNano));
   if (expected.errno !== undefined) {
     expect(span.status, what).toMatchObject({ code: 2 });
     expect(span.attributes['error.type'], what).toBe(String(expected.errno));
