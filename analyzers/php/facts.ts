@@ -127,8 +127,6 @@ export interface FileFacts {
   globals: Record<string, TypeRef[]>;
   /** Local variables of each function scope, keyed by scope id (unique across the project). */
   scopes: Record<string, Record<string, TypeRef[]>>;
-  /** Set on a `no-evidence` file whose types came from the token typer: it never needs a parse. */
-  typed?: true;
 }
 
 export type FileOutcome = { kind: 'facts'; facts: FileFacts } | { kind: 'skipped'; skipped: SkippedFile; bytes: number };

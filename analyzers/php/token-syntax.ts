@@ -76,7 +76,8 @@ export function provesSyntax(tokens: TokenStream): boolean {
     new Recognizer(tokens).file();
     return true;
   } catch (error) {
-    if (error instanceof Refused) return false;
+    // A stack overflow on absurd nesting is a refusal too: php-parser then decides, as it did before.
+    if (error instanceof Refused || error instanceof RangeError) return false;
     throw error;
   }
 }
@@ -305,7 +306,7 @@ class Recognizer {
 
   private block(): void {
     this.expect('{');
-    this.depth++;
+    if (++this.depth > MAX_NESTING) this.refuse();
     while (this.k() !== '}') {
       if (this.p >= this.n) this.refuse();
       this.statement();
