@@ -207,14 +207,14 @@ final class Bootstrap
      * of the application declares __destruct we do not call it, and export
      * within the budget instead. Classes are listed in declaration order, so
      * only those declared after this one (the runtime's last class, declared
-     * by the prepend before the application's first line) are checked:
-     * finding it is cheaper than a second get_declared_classes() at start.
+     * by the prepend before the application's first line) are checked, from
+     * the newest back to it: the ~250 classes of PHP and its extensions
+     * before it are never compared.
      */
     private static function applicationHasDestructors(): bool
     {
         $classes = \get_declared_classes();
-        $i = \array_search(self::class, $classes, true);
-        for ($i = $i === false ? 0 : $i + 1, $n = \count($classes); $i < $n; $i++) {
+        for ($i = \count($classes) - 1; $i >= 0 && $classes[$i] !== self::class; $i--) {
             // Our own (e.g. the mysqli/PDO hooks, loaded after the runtime) never print from a destructor.
             if (\strncmp($classes[$i], 'Tracekit\\', 9) !== 0 && \method_exists($classes[$i], '__destruct')) {
                 return true;

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// Instructions one php-fpm worker executes per request (valgrind callgrind),
+// per configuration: a deterministic measure of the bootstrap's cost that
+// the load on the machine does not disturb (CPU time does; see cpu.mjs and
+// run.mjs for time). For each configuration a php-fpm pool with ONE worker
+// runs under callgrind behind its own nginx, twice: with pm.max_requests=A
+// and =B, so the worker exits normally and callgrind writes its totals;
+// (Ir_B - Ir_A) / (B - A) is the per-request count, start-up and the first
+// request's compilation cancelled out. No MariaDB: about.php by default.
+//   node bench/php/instructions.mjs [--page /about.php] [--requests B]
+//                                   [--prepend NAME=FILE ...]   (more prepends, traced to the same sidecar)
+// Needs valgrind; run after `npm run build`. Not CPU-saturating (one worker,
+// sequential requests), so no lock is needed.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+};
+const PAGE = option('--page', '/about.php');
+const A = 20;
+const B = Number(option('--requests', 220));
+const extra = [];
+args.forEach((a, i) => {
+  if (a === '--prepend') {
+    const [name, file] = args[i + 1].split('=');
+    extra.push({ name, prepend: path.resolve(file), env: {} });
+  }
+});
+
+const helpersOut = path.join(root, '.bench-tmp', 'php-bench-helpers');
+execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', helpersOut, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
+  ...['php-fpm.ts', 'nginx.ts', 'require-tool.ts'].map((f) => path.join(root, 'test', 'helpers', f))], { stdio: 'inherit' });
+const { findPhpFpm } = await import(pathToFileURL(path.join(helpersOut, 'php-fpm.js')).href);
+const { startNginx } = await import(pathToFileURL(path.join(helpersOut, 'nginx.js')).href);
+const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
+const fpmBin = findPhpFpm();
+if (fpmBin === null) throw new Error('php-fpm is not installed');
+const appDir = path.join(root, 'examples', 'legacy-app');
+
+const get = (url) => new Promise((resolve, reject) => http.get(url, { agent: false }, (res) => {
+  res.resume();
+  res.on('end', () => resolve(res.statusCode));
+}).on('error', reject));
+const until = async (what, test) => {
+  for (let i = 0; i < 600; i++) {
+    const value = test();
+    if (value !== null) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+/** Total instructions of one worker that served n requests and exited. */
+async function workerInstructions(dir, c, n) {
+  const fdir = mkdtempSync(path.join(dir, 'fpm-'));
+  const conf = ['[global]', `pid = ${fdir}/php-fpm.pid`, `error_log = ${fdir}/php-fpm.log`, 'daemonize = no', '[www]', `listen = ${fdir}/php-fpm.sock`, 'listen.mode = 0666',
+    'pm = static', 'pm.max_children = 1', `pm.max_requests = ${n}`, 'clear_env = yes',
+    ...(process.getuid?.() === 0 ? ['user = root', 'group = root'] : []),
+    ...(c.prepend ? [`php_admin_value[auto_prepend_file] = "${c.prepend}"`] : []),
+    ...Object.entries(c.env).map(([k, v]) => `env[${k}] = "${v}"`)];
+  writeFileSync(`${fdir}/php-fpm.conf`, conf.join('\n') + '\n');
+  // Names written out in full: a forked child's dump cannot refer to the parent's compressed names.
+  const fpm = spawn('valgrind', ['--tool=callgrind', '--compress-strings=no', '--compress-pos=no', `--callgrind-out-file=${fdir}/callgrind.%p`, fpmBin, '-F', '-y', `${fdir}/php-fpm.conf`, ...(process.getuid?.() === 0 ? ['-R'] : [])], { stdio: 'ignore' });
+  try {
+    await until('php-fpm under valgrind', () => (existsSync(`${fdir}/php-fpm.log`) && readFileSync(`${fdir}/php-fpm.log`, 'utf8').includes('ready to handle') ? true : null));
+    const worker = execFileSync('ps', ['--ppid', String(fpm.pid), '-o', 'pid='], { encoding: 'utf8' }).trim();
+    const nginx = await startNginx({ root: appDir, fastcgiSocket: `${fdir}/php-fpm.sock` });
+    try {
+      for (let i = 0; i < n; i++) {
+        const status = await get(nginx.url + PAGE);
+        if (status !== 200) throw new Error(`${c.name}: HTTP ${status}`);
+      }
+      // The worker exits after its n-th request (pm.max_requests) and callgrind writes its totals.
+      return await until(`the worker's callgrind totals (${c.name})`, () => {
+        const file = `${fdir}/callgrind.${worker}`;
+        const m = existsSync(file) ? /^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8')) : null;
+        return m ? Number(m[1]) : null;
+      });
+    } finally {
+      await nginx.stop();
+    }
+  } finally {
+    fpm.kill('SIGTERM');
+    await once(fpm, 'exit');
+  }
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tk-php-ir-'));
+let sidecar = null;
+try {
+  const socket = path.join(tmp, 'otlp.sock');
+  sidecar = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--no-listen', '--socket', socket, '--upstream', `file:${path.join(tmp, 'spans.jsonl')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    sidecar.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('"msg":"listening"')) resolve();
+    });
+    sidecar.once('exit', (code) => reject(new Error(`sidecar exited ${code}`)));
+  });
+  await writePhpInit(planPhpInit({ outDir: path.join(tmp, 'bootstrap'), cwd: tmp, serviceName: 'bench', endpoint: `unix://${socket}` }));
+  const prepend = path.join(tmp, 'bootstrap', 'tracekit-prepend.php');
+  const toSidecar = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${socket}` };
+  const configs = [
+    { name: 'off', prepend: null, env: {} },
+    { name: 'disabled', prepend, env: { TRACEKIT_DISABLED: '1' } },
+    { name: 'not sampled', prepend, env: { OTEL_TRACES_SAMPLER: 'always_off' } },
+    { name: 'sidecar', prepend, env: {} },
+    ...extra.map((e) => ({ ...e, env: toSidecar })),
+  ];
+  console.log(`${PAGE}: instructions per request of one php-fpm worker (callgrind, (Ir at ${B} requests - Ir at ${A}) / ${B - A})`);
+  let off = 0;
+  for (const c of configs) {
+    const perRequest = ((await workerInstructions(tmp, c, B)) - (await workerInstructions(tmp, c, A))) / (B - A);
+    if (c.name === 'off') off = perRequest;
+    console.log(`${c.name.padEnd(24)}${Math.round(perRequest).toLocaleString('en-US').padStart(10)}   added ${Math.round(perRequest - off).toLocaleString('en-US').padStart(9)}`);
+  }
+} finally {
+  if (sidecar !== null && sidecar.exitCode === null) {
+    sidecar.kill('SIGTERM');
+    await once(sidecar, 'exit');
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
