@@ -15,7 +15,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,8 +35,10 @@ const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 // traced request (about.php only), to see where the PHP side's CPU goes. Not written to BENCHMARKS.md by --write.
 const BREAKDOWN = args.includes('--breakdown');
 // --baseline-prepend FILE: one more configuration, tracing to the same sidecar through another
-// tracekit-prepend.php (e.g. written by an earlier commit's `tracekit php init`), for before/after.
+// tracekit-prepend.php (e.g. written by an earlier commit's `tracekit php init`), for before/after;
+// --baseline-label TEXT says where that file came from (written into BENCHMARKS.md).
 const BASELINE = args.includes('--baseline-prepend') ? args[args.indexOf('--baseline-prepend') + 1] : null;
+const BASELINE_LABEL = args.includes('--baseline-label') ? args[args.indexOf('--baseline-label') + 1] : 'an earlier `tracekit php init`';
 const DELAY_MS = 5;
 const execFileAsync = promisify(execFile);
 
@@ -102,19 +104,20 @@ async function wrk(url, threads, connections, seconds) {
   return { rps, requests, p50: pct(50), p99: pct(99), non2xx: non2xx ? Number(non2xx[1]) : 0, errors: errors ? errors[1] : '' };
 }
 
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-/** CPU time (user + system, µs) used so far by these processes. */
+/**
+ * On-CPU time (µs) of every thread of these processes so far, from
+ * /proc/PID/task/TID/schedstat: nanoseconds, where /proc/PID/stat counts 10 ms ticks.
+ */
 function cpuMicros(pids) {
-  let ticks = 0;
+  let nanos = 0;
   for (const pid of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${pid}/task`)) nanos += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
     } catch {
       // exited
     }
   }
-  return ticks * TICK_US;
+  return nanos / 1000;
 }
 function childrenOf(pid) {
   try {
@@ -200,7 +203,7 @@ try {
   lines.push('## php bootstrap', '');
   lines.push('wrk against nginx + php-fpm 8.2 (4 static workers, the distribution php.ini with opcache) serving examples/legacy-app with MariaDB, every configuration side by side in one run, rounds alternating the order; medians of ' + ROUNDS + ' rounds. Loaded: `wrk -t2 -c8 -d' + SECONDS + 's`; unloaded latency: `wrk -t1 -c1`. Goal: traced (sidecar) ≥ 0.95× the untraced req/s and ≤ 0.3 ms added at p50.', '');
   lines.push('- **off**: no prepend; **disabled**: prepend loaded, `TRACEKIT_DISABLED=1`; **sidecar**: root span exported to the real sidecar over its unix socket (default 5 ms budget);');
-  if (BASELINE !== null) lines.push(`- **sidecar, baseline prepend**: the same as sidecar, through \`${path.basename(path.dirname(path.resolve(BASELINE)))}/tracekit-prepend.php\` and its runtime (\`--baseline-prepend\`; for the run below, written by \`tracekit php init\` at commit f3fd354, before the performance work of 2026-11-21 07:00) — before/after side by side.`);
+  if (BASELINE !== null) lines.push(`- **sidecar, baseline prepend**: the same as sidecar, through \`${path.basename(path.dirname(path.resolve(BASELINE)))}/tracekit-prepend.php\` and its runtime (\`--baseline-prepend\`), written by ${BASELINE_LABEL} — before/after side by side.`);
   lines.push(`- **direct ${DELAY_MS} ms**: tracekit's exporter sending straight to a collector stand-in (the sidecar's TCP port) behind a Node proxy that holds every chunk ${DELAY_MS} ms each way (a proxy, not netem in a network namespace as the issue asked: the TCP handshake itself is not delayed), budget 100 ms; **sync ${DELAY_MS} ms**: not tracekit — \`bench/php/sync-export-prepend.php\`, a synchronous exporter at shutdown (new connection per request, waits for the answer, as the official SDK does) to the same stand-in.`, '');
   for (const page of PAGES) {
     const off = results[page.name].off;
@@ -214,7 +217,7 @@ try {
       const rps = median(r.loaded.map((x) => x.rps));
       const p50u = median(r.unloaded.map((x) => x.p50));
       const bad = [...r.loaded, ...r.unloaded].reduce((n, x) => n + x.non2xx, 0);
-      lines.push(`| ${c.name} | ${rps.toFixed(0)} | **${(rps / offRps).toFixed(3)}** | ${median(r.loaded.map((x) => x.p50)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.p99)).toFixed(2)} ms | ${p50u.toFixed(3)} ms | ${c.name === 'off' ? '–' : `${(p50u - offP50 >= 0 ? '+' : '')}${(p50u - offP50).toFixed(3)} ms`} | ${median(r.unloaded.map((x) => x.p99)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.phpCpu)).toFixed(0)} µs | ${c.name === 'sidecar' || c.name.startsWith('direct') || c.name.startsWith('sync') ? `${median(r.loaded.map((x) => x.sidecarCpu)).toFixed(0)} µs` : '–'} |${bad ? ` (${bad} non-2xx)` : ''}`);
+      lines.push(`| ${c.name} | ${rps.toFixed(0)} | **${(rps / offRps).toFixed(3)}** | ${median(r.loaded.map((x) => x.p50)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.p99)).toFixed(2)} ms | ${p50u.toFixed(3)} ms | ${c.name === 'off' ? '–' : `${(p50u - offP50 >= 0 ? '+' : '')}${(p50u - offP50).toFixed(3)} ms`} | ${median(r.unloaded.map((x) => x.p99)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.phpCpu)).toFixed(0)} µs | ${c.name.startsWith('sidecar') || c.name.startsWith('direct') || c.name.startsWith('sync') ? `${median(r.loaded.map((x) => x.sidecarCpu)).toFixed(0)} µs` : '–'} |${bad ? ` (${bad} non-2xx)` : ''}`);
     }
     const side = results[page.name].sidecar;
     if (side === undefined) continue;
@@ -228,11 +231,11 @@ try {
     }
     lines.push('');
   }
-  lines.push(`- CPU per request: user + system time of the pool's php-fpm workers (and of the sidecar process) from /proc during the loaded runs, divided by the requests wrk completed; clock-tick resolution ${TICK_US / 1000} ms, so read it as ±5 µs. It is the number the load on the machine disturbs least.`);
-  lines.push('- Reading: the client barely waits (the response is released before the export, and the export never waits for an answer), but on a host whose cores are all busy every microsecond of CPU is throughput; the sidecar\'s own work per export is then the largest cost, ahead of the PHP side. The ≥ 0.95× goal needs CPU headroom on the host or a cheaper sidecar ingest path; php-fpm workers cannot batch across requests without shared memory (APCu), which the bootstrap must not require.');
-  lines.push(`- The PHP side outside the network, warm loops in php-cli with opcache (\`php -d opcache.enable_cli=1 bench/php/encode.php\`, \`… bench/php/span.php\`; 2026-11-21 07:00, load ~1–3): configuration ~1.6 µs, root span ~3.6–4.8 µs, a child span with six attributes started and ended 1.3 µs (2.4 µs at f3fd354, side by side), OTLP/JSON via \`json_encode\` of one span with its resource ~4.2 µs (1.4 kB), six spans ~11 µs (4.3 kB), fifty ~70–77 µs (30 kB); the same requests through a hand-written protobuf encoder in PHP (\`bench/php/protobuf-encoder.php\`, checked by posting its output to the sidecar) are 2.2× smaller but 1.5–2.5× slower to build, hence JSON. A php-cli loop sending 10,000 exports over one kept unix-socket connection measured ~18 µs of PHP CPU per export.`);
-  lines.push(`- Why a traced request costs php-fpm ~80 µs of CPU when those warm loops add up to ~25 µs: \`node bench/php/run.mjs --breakdown\` (about.php, 2026-11-21 07:03, load ~3) stops the traced request one step earlier per configuration: off 60 µs, prepend with tracing disabled 66 µs, runtime loaded + root span not sampled (no export) 100 µs, sampled + encoded but the socket missing 138 µs, exported without \`fastcgi_finish_request()\` 140 µs, exported 145 µs. Timing each step inside a php-fpm page (hrtime, 280 requests, medians) shows the same code running 2–5× slower than in a warm loop — Config::resolve 8.6 µs on its first call in a request against 3.7 µs on a second call, the first Clock call 3.8 µs, the first id 3.4 µs, encoding one span 10 µs, the export 16 µs: every request starts with cold CPU caches (nginx, wrk, the sidecar and the other workers ran in between) and first-call work in the engine, which a loop never pays. opcache does serve the runtime (its include takes ~1 µs; the checksum is skipped). \`fastcgi_finish_request()\` itself costs no measurable PHP CPU. strace of one worker over 200 requests: tracing adds 11 system calls per request (14 before the exporter change of 07:05: a fcntl pair and a recv(MSG_PEEK) per export removed). The resource's JSON cannot be kept "once per worker": php-fpm resets every static between requests, and keeping anything across requests would need APCu or an extension.`);
-  lines.push('- `perf stat` (software counters only: this VM exposes no hardware ones) on a single php-fpm worker serving 2,000 sequential about.php requests (2026-11-21 07:19): task-clock per request off 91 µs, traced to the sidecar 197 µs, not sampled 132 µs, through the f3fd354 prepend 189 µs; no page faults in any; one more context switch per traced request (4 against 3): writing the export wakes the sidecar, which often takes the CPU at once, and PHP\'s own request shutdown then resumes on caches the sidecar has just used.');
+  lines.push(`- CPU per request: user + system time of the pool's php-fpm workers (and of the sidecar process) from /proc during the loaded runs, divided by the requests wrk completed; on-CPU nanoseconds from /proc/PID/task/*/schedstat. It is the number the load on the machine disturbs least (cold caches after other processes ran still count).`);
+  lines.push('- Reading: the client barely waits (the response is released before the export, and the export never waits for an answer), but on a host whose cores are all busy every microsecond of CPU is throughput, and a traced request costs php-fpm plus the sidecar about twice the CPU of an untraced one; the sidecar\'s own work per export is the largest part. The ≥ 0.95× goal needs CPU headroom on the host or a much cheaper sidecar ingest path: even a PHP side costing nothing would leave the ratio near off ÷ (off + sidecar). php-fpm workers cannot batch across requests without shared memory (APCu), which the bootstrap must not require.');
+  lines.push(`- What tracing adds inside php-fpm, in instructions (deterministic, unlike time): \`node bench/php/instructions.mjs\` runs one worker under valgrind callgrind (about.php; 2026-11-21 08:50): off 140,500 instructions per request; prepend with tracing disabled +6,800; not sampled +80,000; traced to the sidecar **+171,000** (+210,700 through the session-start bootstrap, side by side). Step by step, each step cut off in a copy of the generated files: runtime include 3,300, Config::resolve 13,900, CGI variables + HttpRequest::describe 21,300, Tracer::activate + root span 26,000, shutdown hops up to the spans' end 23,000, output/destructor checks + \`fastcgi_finish_request()\` 12,400 (21,400 before), OTLP/JSON with the resource 48,900 (65,600 before), the export 15,700. What changed: the encoder writes the structure as a \`%s\` template and escapes every string in one \`json_encode()\` of a flat list (\`JSON_HEX_QUOT\` makes splitting it exact), known attribute keys unescaped; the destructor check walks back from the newest class to the runtime's instead of searching PHP's ~250 classes, and no \`get_declared_classes()\` at start; \`ob_list_handlers()\` for \`ob_get_status(true)\`. Rewriting Config::resolve and describe with fewer calls measured no change (the 14 + 12 \`getenv()\` and the opcodes themselves dominate; \`getenv()\` costs ~400 instructions when unset). At roughly one instruction per nanosecond on these cold paths, 171,000 instructions is the ~50–60 µs the CPU column shows.`);
+  lines.push(`- The PHP side outside the network, warm loops in php-cli with opcache (\`php -d opcache.enable_cli=1 bench/php/encode.php\`, 2026-11-21 08:40, load ~3–4): OTLP/JSON of one span with its resource 5.6 µs (1.4 kB), six spans 15 µs (4.3 kB), fifty 86 µs (30 kB); the same requests through a hand-written protobuf encoder in PHP (\`bench/php/protobuf-encoder.php\`) are 2.2× smaller but 2.4–2.6× slower to build, hence JSON. Every request starts on cold caches (nginx, wrk, the sidecar and the other workers ran in between), which a loop never pays: the same code costs 2–5× more per request in php-fpm. strace of one worker: tracing adds 11 system calls per request (two stats, three getpid, getrandom, uname, the persistent socket's liveness recv, the drained answer and its EAGAIN, the send).`);
+  lines.push('- Before this session (BENCHMARKS of 07:12, same command): ratio 0.467 (about.php) / 0.672 (product.php); php-fpm CPU added by tracing 82 / 96 µs per request; sidecar 62 / 198 µs per export.');
   lines.push(`- Spans the sidecar received during the run: ${received ? received[1] : 'unknown'}.`);
   lines.push(`- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Command: \`node bench/php/run.mjs --write\` (after \`npm run build\`).`);
   lines.push(`- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, ${execFileSync('php', ['-r', 'echo "PHP ", PHP_VERSION;'], { encoding: 'utf8' })}, wrk 4.1. Load average before/after: ${loadBefore} / ${loadAfter}. wrk, nginx, php-fpm, MariaDB and the sidecar share the same cores (and, during this run, the machine was shared with other work), so absolute numbers are low and noisy; the ratios compare configurations measured under the same conditions.`);
