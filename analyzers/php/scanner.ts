@@ -168,7 +168,7 @@ function numberEnd(text: string, i: number): number {
   const digits = (): void => {
     while (i < n && (isDigit(text.charCodeAt(i)) || (text.charCodeAt(i) === 95 && isDigit(text.charCodeAt(i + 1))))) i++;
   };
-  digits();
+  if (text.charCodeAt(i) !== 46) digits();
   if (text.charCodeAt(i) === 46 /* . */ && text.charCodeAt(i + 1) !== 46) {
     i++;
     digits();
@@ -227,6 +227,10 @@ export function scanPhp(text: string): TokenStream {
       i = open + 2;
       if (text.slice(i, i + 3).toLowerCase() === 'php') {
         i += 3;
+        // `<?php` is an open tag only before whitespace or the end; `<?phpx` is read differently by
+        // different lexers: the file goes to the parser.
+        const after = text.charCodeAt(i);
+        if (i < n && after !== 32 && after !== 9 && after !== 10 && after !== 13) suspect = true;
         return;
       }
       if (text.charCodeAt(i) === 61 /* = */) {
@@ -260,9 +264,31 @@ export function scanPhp(text: string): TokenStream {
         scanCode(1);
         continue;
       }
+      if (interpolate && c === 36) {
+        checkSimpleInterpolation();
+        continue;
+      }
       i++;
     }
     suspect = true;
+  };
+
+  /**
+   * `$name[key]` inside a string must close its bracket over a name, a number or a variable, or PHP
+   * rejects the file; such a file is left to the parser (the scan does not read the string).
+   */
+  const checkSimpleInterpolation = (): void => {
+    i++;
+    if (!isIdentStart(text.charCodeAt(i))) return;
+    while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 91 /* [ */) return;
+    let j = i + 1;
+    if (text.charCodeAt(j) === 45 /* - */) j++;
+    if (text.charCodeAt(j) === 36) j++;
+    const start = j;
+    if (isIdentStart(text.charCodeAt(j)) || isDigit(text.charCodeAt(j))) while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+    if (j === start || text.charCodeAt(j) !== 93 /* ] */) suspect = true;
+    i = j;
   };
 
   /** Heredoc/nowdoc body up to its closing identifier (PHP 7.3 flexible closing allowed). */
@@ -294,6 +320,10 @@ export function scanPhp(text: string): TokenStream {
         i += c === 36 ? 2 : 1;
         open(123);
         scanCode(1);
+        continue;
+      }
+      if (interpolate && c === 36) {
+        checkSimpleInterpolation();
         continue;
       }
       i++;
@@ -446,6 +476,13 @@ export function scanPhp(text: string): TokenStream {
             emit(T_ELLIPSIS, '...');
             continue;
           }
+          if (isDigit(text.charCodeAt(i + 1))) {
+            // `.5` is a number to PHP's lexer (so `1.2.5` is two numbers in a row, not a concatenation).
+            i = numberEnd(text, i);
+            if (i < n && isIdentPart(text.charCodeAt(i))) suspect = true;
+            emit(T_STRING_LITERAL, '0');
+            continue;
+          }
           break;
         case 60 /* < */:
           if (text.charCodeAt(i + 1) === 60 && text.charCodeAt(i + 2) === 60) {
@@ -458,7 +495,12 @@ export function scanPhp(text: string): TokenStream {
             while (j < n && isIdentPart(text.charCodeAt(j))) j++;
             const label = text.slice(start, j);
             if (label && isIdentStart(label.charCodeAt(0))) {
-              if (quoted) j++;
+              if (quoted) {
+                // The label's closing quote must match, and a newline must follow the opener.
+                if (text.charCodeAt(j) !== q) suspect = true;
+                j++;
+              }
+              if (text.charCodeAt(j) !== 10 && text.charCodeAt(j) !== 13) suspect = true;
               i = j;
               skipHeredoc(label, q !== 39);
               emit(T_STRING_LITERAL, '<<<');

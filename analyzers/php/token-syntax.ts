@@ -181,7 +181,7 @@ class Recognizer {
       this.p++;
       if (this.k() === T_FUNCTION || this.k() === T_CONST) this.p++;
       for (;;) {
-        if (!isName(this.k())) this.refuse();
+        if (!isName(this.k()) || RESERVED.has(this.word())) this.refuse();
         this.p++;
         if (this.k() === T_AS) {
           this.p++;

@@ -479,7 +479,11 @@ export class TokenTyper {
 
   /** The receiver type of the method call whose `->`/`?->` is at `arrow`. */
   receiver(arrow: number): TypeRef {
-    return this.exprType(this.chainStart(arrow - 1), arrow);
+    const start = this.chainStart(arrow - 1);
+    // The AST pass types a call's receiver before it visits the calls inside it: an assignment in
+    // their arguments (`$x->m($x = new B)->n()`) would already be bound here.
+    for (let j = start; j < arrow; j++) if (this.kinds[j] === '=') throw new GiveUp('assignment inside a receiver');
+    return this.exprType(start, arrow);
   }
 
   /** The receiver type of `X::m()` with the class name at `i` (self, static and parent included). */
