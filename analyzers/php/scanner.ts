@@ -169,7 +169,8 @@ function numberEnd(text: string, i: number): number {
     while (i < n && (isDigit(text.charCodeAt(i)) || (text.charCodeAt(i) === 95 && isDigit(text.charCodeAt(i + 1))))) i++;
   };
   if (text.charCodeAt(i) !== 46) digits();
-  if (text.charCodeAt(i) === 46 /* . */ && text.charCodeAt(i + 1) !== 46) {
+  // `1.` is a whole number to PHP's lexer even before another `.` (`1..2` is two numbers).
+  if (text.charCodeAt(i) === 46 /* . */) {
     i++;
     digits();
   }
