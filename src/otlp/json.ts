@@ -1,11 +1,16 @@
 import protobuf from 'protobufjs';
-import { transcodeJson, type TranscodedRequest } from './transcode-json.js';
+import { scanJsonBody, transcodeJson, type TranscodedRequest } from './transcode-json.js';
 import { OtlpDecodeError } from './validate-protobuf.js';
 
 export type { TranscodedRequest };
 
 /** Parses an OTLP/JSON export request and transcodes it to protobuf, counting its items. */
 export function jsonToProtobuf(type: protobuf.Type, body: Buffer | string): TranscodedRequest {
+  // Most bodies are transcoded straight from their bytes; the rest (and every bad one) go through JSON.parse.
+  if (typeof body !== 'string') {
+    const scanned = scanJsonBody(type, body);
+    if (scanned) return scanned;
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
 import { ID_FIELDS, ITEM_FIELDS, REQUIRED_FIELDS } from './schema.js';
 import { MAX_MESSAGE_DEPTH, OtlpDecodeError, type ValidationStats } from './validate-protobuf.js';
@@ -79,6 +80,53 @@ interface JsonField {
   /** One bit per oneof group of the message; 0 when the field is in none. */
   readonly oneofBit: number;
   readonly oneofName: string;
+  /** 1 << field number (0 past 30): the byte scanner's check that a field comes once. */
+  readonly numberBit: number;
+  /** The JSON key (this name or alias) as bytes, for the byte scanner. */
+  readonly keyBytes: Buffer;
+}
+
+/**
+ * A JsonField as a class: every field object then has one hidden class, so
+ * the transcoders' reads of field properties stay monomorphic (object
+ * spreads gave several, and perf showed megamorphic loads at ~16 % of the scan).
+ */
+class FieldEntry implements JsonField {
+  readonly qualified: string;
+  readonly camelName: string;
+  readonly isAlias: boolean;
+  readonly kind: Kind;
+  readonly repeated: boolean;
+  readonly packed: boolean;
+  readonly tag: readonly number[];
+  readonly message: JsonMessage | null;
+  readonly enumValues: Readonly<Record<string, number>> | null;
+  readonly idLength: number;
+  readonly countsItems: boolean;
+  readonly requiredBit: number;
+  readonly oneofBit: number;
+  readonly oneofName: string;
+  readonly numberBit: number;
+  readonly keyBytes: Buffer;
+
+  constructor(rule: Omit<JsonField, 'isAlias' | 'keyBytes'>, isAlias: boolean, keyBytes: Buffer) {
+    this.qualified = rule.qualified;
+    this.camelName = rule.camelName;
+    this.isAlias = isAlias;
+    this.kind = rule.kind;
+    this.repeated = rule.repeated;
+    this.packed = rule.packed;
+    this.tag = rule.tag;
+    this.message = rule.message;
+    this.enumValues = rule.enumValues;
+    this.idLength = rule.idLength;
+    this.countsItems = rule.countsItems;
+    this.requiredBit = rule.requiredBit;
+    this.oneofBit = rule.oneofBit;
+    this.oneofName = rule.oneofName;
+    this.numberBit = rule.numberBit;
+    this.keyBytes = keyBytes;
+  }
 }
 
 interface JsonMessage {
@@ -89,6 +137,8 @@ interface JsonMessage {
    * (e.g. "constructor") can reach Object.prototype.
    */
   readonly fields: Record<string, JsonField | undefined>;
+  /** The same fields by the byte length of their key, for the byte scanner. */
+  readonly byKeyLength: (JsonField[] | undefined)[];
 }
 
 const compiled = new Map<protobuf.Type, JsonMessage>();
@@ -111,7 +161,7 @@ function compile(type: protobuf.Type): JsonMessage {
   const existing = compiled.get(type);
   if (existing) return existing;
   const required = type.fieldsArray.filter((f) => REQUIRED_FIELDS.has(`${type.name}.${f.name}`));
-  const message: JsonMessage = { name: type.name, requiredMask: (1 << required.length) - 1, fields: Object.create(null) as Record<string, JsonField | undefined> };
+  const message: JsonMessage = { name: type.name, requiredMask: (1 << required.length) - 1, fields: Object.create(null) as Record<string, JsonField | undefined>, byKeyLength: [] };
   compiled.set(type, message);
   const oneofs = type.oneofsArray;
   for (const field of type.fieldsArray) {
@@ -131,7 +181,7 @@ function compile(type: protobuf.Type): JsonMessage {
     const wire = wireTypeOf(kind);
     const packed = field.repeated && wire !== WIRE_LEN;
     const oneofIndex = field.partOf ? oneofs.indexOf(field.partOf) : -1;
-    const rule: Omit<JsonField, 'isAlias'> = {
+    const rule: Omit<JsonField, 'isAlias' | 'keyBytes'> = {
       qualified,
       camelName: field.name,
       kind,
@@ -145,10 +195,15 @@ function compile(type: protobuf.Type): JsonMessage {
       requiredBit: required.includes(field) ? 1 << required.indexOf(field) : 0,
       oneofBit: oneofIndex === -1 ? 0 : 1 << oneofIndex,
       oneofName: oneofIndex === -1 ? '' : oneofs[oneofIndex]!.name,
+      // Below 2^30: a small integer in V8 (a larger one would change the objects' hidden class).
+      numberBit: field.id < 30 ? 1 << field.id : 0,
     };
-    message.fields[field.name] = { ...rule, isAlias: false };
     const alias = snakeCase(field.name);
-    if (alias !== field.name) message.fields[alias] = { ...rule, isAlias: true };
+    for (const key of alias === field.name ? [field.name] : [field.name, alias]) {
+      const entry = new FieldEntry(rule, key !== field.name, Buffer.from(key, 'latin1'));
+      message.fields[key] = entry;
+      (message.byKeyLength[key.length] ??= []).push(entry);
+    }
   }
   return message;
 }
@@ -472,28 +527,15 @@ function writeScalar(field: JsonField, value: unknown): void {
       pos += 4;
       return;
     case Kind.Int64:
-      parse64(value, true);
-      writeVarint64();
-      return;
-    case Kind.Uint64:
-      parse64(value, false);
-      writeVarint64();
-      return;
-    case Kind.Sint64: {
-      parse64(value, true);
-      const sign = hi >> 31;
-      hi = (((hi << 1) | (lo >>> 31)) ^ sign) >>> 0;
-      lo = ((lo << 1) ^ sign) >>> 0;
-      writeVarint64();
-      return;
-    }
-    case Kind.Fixed64:
-      parse64(value, false);
-      writeFixed64();
-      return;
+    case Kind.Sint64:
     case Kind.Sfixed64:
       parse64(value, true);
-      writeFixed64();
+      writeParsed64(field);
+      return;
+    case Kind.Uint64:
+    case Kind.Fixed64:
+      parse64(value, false);
+      writeParsed64(field);
       return;
     case Kind.Double:
       view.setFloat64(pos, parseDouble(value), true);
@@ -506,6 +548,17 @@ function writeScalar(field: JsonField, value: unknown): void {
     default:
       throw new Error(`not a scalar: ${field.qualified}`);
   }
+}
+
+/** Writes the 64-bit value in lo/hi as the field's kind encodes it. */
+function writeParsed64(field: JsonField): void {
+  if (field.kind === Kind.Fixed64 || field.kind === Kind.Sfixed64) return writeFixed64();
+  if (field.kind === Kind.Sint64) {
+    const sign = hi >> 31;
+    hi = (((hi << 1) | (lo >>> 31)) ^ sign) >>> 0;
+    lo = ((lo << 1) ^ sign) >>> 0;
+  }
+  writeVarint64();
 }
 
 // -- messages -----------------------------------------------------------------------
@@ -613,6 +666,366 @@ function currentPath(root: string): string {
   return path;
 }
 
+// -- the byte scanner ---------------------------------------------------------------
+
+/*
+ * The common case without JSON.parse: OTLP/JSON bytes scanned once, protobuf
+ * written as the scan goes, no object tree built. It takes only what it can
+ * write exactly as transcodeJson would (known keys, each once; strings without
+ * \u escapes; ids in hex; 64-bit integers as decimal strings; small
+ * non-negative integers; booleans) and gives up on anything else — unknown
+ * keys, nulls, doubles, bytes, a field given twice, bad input of any kind — in
+ * which case the caller runs JSON.parse and transcodeJson, which then decides,
+ * with its error message. So it never accepts what that path would refuse, and
+ * writes the same bytes (tested).
+ */
+
+/** Thrown to give up on the byte scanner (never seen outside this module). */
+const GIVE_UP = new Error('OTLP/JSON outside the byte scanner; transcode the parsed document');
+let src: Buffer = Buffer.alloc(0);
+let at = 0;
+
+function giveUp(): never {
+  throw GIVE_UP;
+}
+
+// The loops below work on local copies of `at`, `pos` and the buffers: module variables live in a
+// context object, and loading and storing them per byte made the scanner as slow as JSON.parse.
+
+function skipSpace(): void {
+  const s = src;
+  const n = s.length;
+  let i = at;
+  // Reads stay in bounds: one read past the end would make every read at this site slower (V8 feedback).
+  while (i < n) {
+    const c = s[i]!;
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else break;
+  }
+  at = i;
+}
+
+/** The byte at `at`, or -1 at the end. */
+function peek(): number {
+  return at < src.length ? src[at]! : -1;
+}
+
+function expectByte(c: number): void {
+  skipSpace();
+  if (peek() !== c) giveUp();
+  at++;
+}
+
+/** After `"`: finds the key's field by its bytes (keys are ASCII without escapes). */
+function scanKey(message: JsonMessage): JsonField {
+  const s = src;
+  const n = s.length;
+  const start = at;
+  let i = start;
+  for (;;) {
+    if (i >= n) giveUp();
+    const c = s[i]!;
+    if (c === 0x5c /* \ */ || c >= 0x80 || c < 0x20) giveUp();
+    if (c === 0x22 /* " */) break;
+    i++;
+  }
+  const length = i - start;
+  at = i + 1;
+  const candidates = message.byKeyLength[length];
+  if (candidates !== undefined) {
+    for (let k = 0; k < candidates.length; k++) {
+      const key = candidates[k]!.keyBytes;
+      let j = 0;
+      while (j < length && key[j] === s[start + j]) j++;
+      if (j === length) return candidates[k]!;
+    }
+  }
+  return giveUp();
+}
+
+/** After `"`: writes a string field, or gives up on \u escapes, control characters or bytes that are not UTF-8. */
+function scanString(field: JsonField): void {
+  const s = src;
+  const n = s.length;
+  const start = at;
+  let i = start;
+  let escapes = 0;
+  let high = 0;
+  for (;;) {
+    if (i + 1 >= n) giveUp();
+    const c = s[i]!;
+    if (c < 0x20) giveUp();
+    if (c === 0x22) break;
+    if (c === 0x5c) {
+      if (s[i + 1] === 0x75 /* u */) giveUp();
+      escapes++;
+      i += 2;
+      continue;
+    }
+    high |= c;
+    i++;
+  }
+  const end = i;
+  at = end + 1;
+  const length = end - start - escapes;
+  if (high >= 0x80 && !isUtf8(s.subarray(start, end))) giveUp();
+  ensure(15 + length);
+  writeTag(field.tag);
+  writeVarint32(length);
+  const out = buf;
+  let o = pos;
+  if (escapes === 0) {
+    if (length < 64) for (let k = start; k < end; k++) out[o++] = s[k]!;
+    else o += s.copy(out, o, start, end);
+    pos = o;
+    return;
+  }
+  for (let k = start; k < end; k++) {
+    const c = s[k]!;
+    if (c !== 0x5c) {
+      out[o++] = c;
+      continue;
+    }
+    const e = s[++k]!;
+    const unescaped = e === 0x22 || e === 0x5c || e === 0x2f ? e : e === 0x6e ? 0x0a : e === 0x74 ? 0x09 : e === 0x72 ? 0x0d : e === 0x62 ? 0x08 : e === 0x66 ? 0x0c : -1;
+    if (unescaped < 0) giveUp();
+    out[o++] = unescaped;
+  }
+  pos = o;
+}
+
+/** After `"`: a hex id of the field's length, or "" (unset). Returns its byte length. */
+function scanId(field: JsonField): number {
+  const s = src;
+  const n = s.length;
+  const start = at;
+  let i = start;
+  for (;;) {
+    if (i >= n) giveUp();
+    if (s[i] === 0x22) break;
+    i++;
+  }
+  const digits = i - start;
+  at = i + 1;
+  if (digits !== 0 && digits !== field.idLength * 2) giveUp();
+  ensure(8 + (digits >>> 1));
+  writeTag(field.tag);
+  const out = buf;
+  let o = pos;
+  out[o++] = digits >>> 1;
+  for (let k = start; k < start + digits; k += 2) {
+    const a = s[k]!;
+    const b = s[k + 1]!;
+    const high = a < 128 ? HEX_VALUES[a]! : -1;
+    const low = b < 128 ? HEX_VALUES[b]! : -1;
+    if (high < 0 || low < 0) giveUp();
+    out[o++] = (high << 4) | low;
+  }
+  pos = o;
+  return digits >>> 1;
+}
+
+/** After `"`: a decimal 64-bit integer and its closing quote, into lo/hi (two's complement). */
+function scan64(signed: boolean): void {
+  let negative = false;
+  if (peek() === 0x2d) {
+    if (!signed) giveUp();
+    negative = true;
+    at++;
+  }
+  const s = src;
+  const n = s.length;
+  const start = at;
+  let i = start;
+  let l = 0;
+  let h = 0;
+  for (;;) {
+    if (i >= n) giveUp();
+    const d = s[i]! - 48;
+    if (!(d >= 0 && d <= 9)) break;
+    const low = l * 10 + d;
+    const carry = Math.floor(low / TWO_32);
+    l = low - carry * TWO_32;
+    h = h * 10 + carry;
+    if (h > 0xffffffff) giveUp();
+    i++;
+  }
+  if (i === start || i - start > 20 || s[i]! !== 0x22) giveUp();
+  at = i + 1;
+  lo = l;
+  hi = h;
+  if (negative && (lo !== 0 || hi !== 0)) {
+    if (hi > 0x80000000 || (hi === 0x80000000 && lo !== 0)) giveUp();
+    negate64();
+  } else if (signed && hi >= 0x80000000) {
+    giveUp();
+  }
+}
+
+/** A JSON number that is a plain non-negative integer below 2^32 (no sign, fraction or exponent); writeScalar checks its range. */
+function scanSmallInteger(): number {
+  const s = src;
+  const end = s.length;
+  const start = at;
+  let i = start;
+  let n = 0;
+  for (;;) {
+    if (i >= end) giveUp();
+    const d = s[i]! - 48;
+    if (!(d >= 0 && d <= 9)) break;
+    n = n * 10 + d;
+    i++;
+  }
+  const c = s[i]!;
+  if (i === start || i - start > 10 || n > 0xffffffff || c === 0x2e || c === 0x65 || c === 0x45) giveUp();
+  at = i;
+  return n;
+}
+
+function scanValue(field: JsonField, depth: number, stats: ValidationStats): number {
+  skipSpace();
+  const c = peek();
+  switch (field.kind) {
+    case Kind.Message: {
+      ensure(10);
+      writeTag(field.tag);
+      const lengthAt = beginLength();
+      const seen = scanMessage(field.message!, depth + 1, stats);
+      endLength(lengthAt);
+      if (field.countsItems) {
+        stats.items++;
+        if (seen !== field.message!.requiredMask) stats.invalidItems++;
+      }
+      return 0;
+    }
+    case Kind.String:
+      if (c !== 0x22) giveUp();
+      at++;
+      scanString(field);
+      return 0;
+    case Kind.Id:
+      if (c !== 0x22) giveUp();
+      at++;
+      return scanId(field) > 0 ? field.requiredBit : 0;
+    case Kind.Int64:
+    case Kind.Uint64:
+    case Kind.Fixed64:
+    case Kind.Sfixed64:
+    case Kind.Sint64:
+      if (c !== 0x22) giveUp();
+      at++;
+      ensure(20);
+      writeTag(field.tag);
+      // scan64 leaves the value in lo/hi; the shared writer encodes it by kind, as it does a parsed one.
+      scan64(field.kind === Kind.Int64 || field.kind === Kind.Sfixed64 || field.kind === Kind.Sint64);
+      writeParsed64(field);
+      return 0;
+    case Kind.Bool:
+      ensure(20);
+      if (at + 5 > src.length) giveUp();
+      if (c === 0x74 && src[at + 1] === 0x72 && src[at + 2] === 0x75 && src[at + 3] === 0x65) {
+        at += 4;
+        writeTag(field.tag);
+        buf[pos++] = 1;
+      } else if (c === 0x66 && src[at + 1] === 0x61 && src[at + 2] === 0x6c && src[at + 3] === 0x73 && src[at + 4] === 0x65) {
+        at += 5;
+        writeTag(field.tag);
+        buf[pos++] = 0;
+      } else {
+        giveUp();
+      }
+      return 0;
+    case Kind.Enum:
+    case Kind.Int32:
+    case Kind.Uint32:
+    case Kind.Sint32:
+    case Kind.Fixed32:
+    case Kind.Sfixed32:
+      ensure(20);
+      writeTag(field.tag);
+      writeScalar(field, scanSmallInteger());
+      return 0;
+    default:
+      // Doubles, floats and bytes: rare in OTLP/JSON; JSON.parse reads them.
+      return giveUp();
+  }
+}
+
+function scanMessage(message: JsonMessage, depth: number, stats: ValidationStats): number {
+  if (depth > MAX_MESSAGE_DEPTH) giveUp();
+  expectByte(0x7b /* { */);
+  skipSpace();
+  if (peek() === 0x7d /* } */) {
+    at++;
+    return 0;
+  }
+  let seen = 0;
+  let fieldsSeen = 0;
+  let oneofsSeen = 0;
+  for (;;) {
+    expectByte(0x22);
+    const field = scanKey(message);
+    // Once per field, by either of its names: repeats are JSON.parse's to settle.
+    if (field.numberBit === 0 || (fieldsSeen & field.numberBit) !== 0 || field.packed) giveUp();
+    fieldsSeen |= field.numberBit;
+    expectByte(0x3a /* : */);
+    skipSpace();
+    if (peek() === 0x6e /* null */) giveUp();
+    if (field.oneofBit !== 0) {
+      if ((oneofsSeen & field.oneofBit) !== 0) giveUp();
+      oneofsSeen |= field.oneofBit;
+    }
+    if (field.repeated) {
+      expectByte(0x5b /* [ */);
+      skipSpace();
+      if (peek() === 0x5d /* ] */) {
+        at++;
+      } else {
+        for (;;) {
+          seen |= scanValue(field, depth, stats);
+          skipSpace();
+          const c = peek();
+          at++;
+          if (c === 0x5d) break;
+          if (c !== 0x2c /* , */) giveUp();
+        }
+      }
+    } else {
+      seen |= scanValue(field, depth, stats);
+    }
+    skipSpace();
+    const c = peek();
+    at++;
+    if (c === 0x7d) return seen;
+    if (c !== 0x2c) giveUp();
+  }
+}
+
+/**
+ * The byte scanner's transcoding of `body`, or null when the body needs
+ * JSON.parse (see above); it throws nothing of its own.
+ */
+function scanJson(message: JsonMessage, body: Buffer): TranscodedRequest | null {
+  const stats = { items: 0, invalidItems: 0 };
+  src = body;
+  at = 0;
+  pos = 0;
+  try {
+    scanMessage(message, 1, stats);
+    skipSpace();
+    if (at !== body.length) giveUp();
+  } catch (error) {
+    // A value the shared writers refuse (an integer out of its range) is also left to transcodeJson, for its message.
+    if (error !== GIVE_UP && !(error instanceof TranscodeError)) throw error;
+    return null;
+  } finally {
+    src = EMPTY;
+  }
+  return { bytes: takeOutput(), items: stats.items, invalidItems: stats.invalidItems };
+}
+
+const EMPTY = Buffer.alloc(0);
+
 export interface TranscodedRequest extends ValidationStats {
   /** The protobuf request, in its own allocation (not a slice of a shared pool). */
   readonly bytes: Buffer;
@@ -638,11 +1051,24 @@ export function transcodeJson(type: protobuf.Type, document: unknown): Transcode
     if (!(error instanceof TranscodeError)) throw error;
     throw new OtlpDecodeError(error.describe(currentPath(message.name)));
   }
+  return { bytes: takeOutput(), items: stats.items, invalidItems: stats.invalidItems };
+}
+
+/**
+ * The byte scanner's transcoding of an OTLP/JSON body, or null when it needs
+ * JSON.parse and transcodeJson (unusual input, or input to refuse: they say why).
+ */
+export function scanJsonBody(type: protobuf.Type, body: Buffer): TranscodedRequest | null {
+  return scanJson(compile(type), body);
+}
+
+/** What the writer holds, in an allocation of its own. */
+function takeOutput(): Buffer {
   const bytes = Buffer.allocUnsafeSlow(pos);
   buf.copy(bytes, 0, 0, pos);
   if (buf.length > RETAINED_BYTES) {
     buf = Buffer.allocUnsafeSlow(INITIAL_BYTES);
     view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
-  return { bytes, items: stats.items, invalidItems: stats.invalidItems };
+  return bytes;
 }

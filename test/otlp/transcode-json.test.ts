@@ -1,6 +1,7 @@
 import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, SIGNALS, jsonToProtobuf, protobufToJson, validateProtobuf } from '../../src/otlp/index.js';
+import { scanJsonBody } from '../../src/otlp/transcode-json.js';
 
 const traces = SIGNALS.traces.requestType;
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
@@ -29,20 +30,22 @@ function prng(seed: number): () => number {
   };
 }
 
-const TEXTS = ['', 'GET /products', 'SELECT id FROM t WHERE x = ?', 'café crème', '日本語のテキスト', 'emoji 🚀 pair', 'tab\tand\nnewline', 'x'.repeat(200), 'ü'.repeat(70), 'long '.repeat(4000)];
+const TEXTS = ['', 'quote " backslash \\ slash / and \b\f\r', 'GET /products', 'SELECT id FROM t WHERE x = ?', 'café crème', '日本語のテキスト', 'emoji 🚀 pair', 'tab\tand\nnewline', 'x'.repeat(200), 'ü'.repeat(70), 'long '.repeat(4000)];
 
-function randomDoc(seed: number): Record<string, unknown> {
+/** plain: only what the byte scanner takes (no doubles, bytes or integer numbers for 64-bit fields). */
+function randomDoc(seed: number, plain = false): Record<string, unknown> {
   const rnd = prng(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const hex = (bytes: number) => Array.from({ length: bytes }, () => Math.floor(rnd() * 256).toString(16).padStart(2, '0')).join('');
   const anyValue = (depth: number): Record<string, unknown> => {
-    switch (Math.floor(rnd() * (depth > 2 ? 5 : 7))) {
+    const choice = Math.floor(rnd() * (depth > 2 ? 5 : 7));
+    switch (plain && (choice === 3 || choice === 4) ? 0 : choice) {
       case 0:
         return { stringValue: pick(TEXTS) };
       case 1:
         return { boolValue: rnd() < 0.5 };
       case 2:
-        return { intValue: pick(['0', '3306', '-5', '9223372036854775807', '-9223372036854775808', '4294967296', 12, -7, 1700000000000000000]) };
+        return { intValue: pick(['0', '3306', '-5', '9223372036854775807', '-9223372036854775808', '4294967296', ...(plain ? [] : [12, -7, 1700000000000000000])]) };
       case 3:
         return { doubleValue: pick([0, 1.5, -2.25, 1e300, 5e-324, 0.1, 42]) };
       case 4:
@@ -99,6 +102,49 @@ describe('OTLP/JSON transcoder', () => {
       spans += items;
     }
     expect(spans).toBeGreaterThan(500);
+  });
+
+  it('scans plain documents straight from their bytes, writing exactly what the parsed route writes', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const doc = randomDoc(seed, true);
+      for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, seed % 4)]) {
+        const viaParse = jsonToProtobuf(traces, text);
+        const scanned = scanJsonBody(traces, Buffer.from(text));
+        expect(scanned, `seed ${seed}`).not.toBeNull();
+        expect(scanned!.bytes.equals(viaParse.bytes), `seed ${seed}`).toBe(true);
+        expect({ items: scanned!.items, invalidItems: scanned!.invalidItems }).toEqual({ items: viaParse.items, invalidItems: viaParse.invalidItems });
+      }
+    }
+  });
+
+  it('leaves to JSON.parse what the byte scanner does not take, with the same result', () => {
+    const base = (fields: Record<string, unknown>) => ({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'n', ...fields }] }] }] });
+    const texts = [
+      JSON.stringify(base({ somethingNew: [1, { a: null }] })),
+      JSON.stringify(base({ parentSpanId: null })),
+      JSON.stringify(base({ attributes: [{ key: 'd', value: { doubleValue: 1.5 } }] })),
+      JSON.stringify(base({ attributes: [{ key: 'b', value: { bytesValue: 'AQID' } }] })),
+      JSON.stringify(base({ attributes: [{ key: 'i', value: { intValue: 3306 } }] })),
+      JSON.stringify(base({ startTimeUnixNano: 1700000000000000000 })),
+      JSON.stringify(base({ name: 'control \u0001 char' })),
+      JSON.stringify(base({ kind: 'SPAN_KIND_SERVER' })),
+      JSON.stringify(base({ trace_state: 'a', traceState: 'b' })),
+      JSON.stringify(base({})).replace('"name":"n"', '"name":"n","name":"m"'),
+      JSON.stringify(base({})).replace('"name":"n"', '"n\\u0061me":"m"'),
+    ];
+    for (const text of texts) {
+      expect(scanJsonBody(traces, Buffer.from(text)), text).toBeNull();
+      expect(jsonToProtobuf(traces, Buffer.from(text)).bytes.equals(jsonToProtobuf(traces, text).bytes), text).toBe(true);
+    }
+    // Bytes that are not UTF-8 inside a string: JSON.parse's reading of the body (U+FFFD) decides, as before.
+    const bad = Buffer.concat([Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a'), Buffer.from([0xff]), Buffer.from('b"}]}]}]}')]);
+    expect(scanJsonBody(traces, bad)).toBeNull();
+    expect(protobufToJson(traces, jsonToProtobuf(traces, bad).bytes)).toEqual({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'a\ufffdb' }] }] }] });
+    // Truncated or trailing bytes, and an empty body.
+    for (const text of ['{"resourceSpans":[{"scopeSpans":[', '{"resourceSpans":[]} x', '', '   ']) {
+      expect(scanJsonBody(traces, Buffer.from(text)), text).toBeNull();
+      expect(() => jsonToProtobuf(traces, Buffer.from(text))).toThrow(/^body is not JSON: /);
+    }
   });
 
   it('round-trips canonical documents: protobuf back to OTLP/JSON gives the input', () => {
@@ -265,14 +311,17 @@ describe('OTLP/JSON transcoder', () => {
     ['a lone low surrogate after a pair', attr({ stringValue: '🚀\udc00' }), /AnyValue\.stringValue is not valid UTF-8 at .*found a lone surrogate U\+DC00$/],
     ['a lone surrogate in a key', span({ attributes: [{ key: '\udbff' }] }), /KeyValue\.key is not valid UTF-8/],
   ])('rejects %s, naming the path, what was expected and what was found', (_what, doc, message) => {
-    let error: unknown;
-    try {
-      jsonToProtobuf(traces, JSON.stringify(doc));
-    } catch (e) {
-      error = e;
+    // As a string (JSON.parse) and as the receiver's Buffer (the byte scanner first, which must give up).
+    for (const body of [JSON.stringify(doc), Buffer.from(JSON.stringify(doc))]) {
+      let error: unknown;
+      try {
+        jsonToProtobuf(traces, body);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(OtlpDecodeError);
+      expect((error as Error).message).toMatch(message);
     }
-    expect(error).toBeInstanceOf(OtlpDecodeError);
-    expect((error as Error).message).toMatch(message);
   });
 
   it('rejects nesting past the depth cap and body text that is not JSON', () => {
