@@ -52,7 +52,8 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
   const sites: DbSite[] = [];
   const direct = new Map<string, { count: number; apis: Set<Api> }>();
   const perFile: PerFile[] = [];
-  const perFileIndex = new Map<string, PerFile>();
+  // Calls of project functions, kept from the counting loop so entry points need not resolve every call again.
+  const userCalls: UserCall[] = [];
   let constantRefs = 0;
 
   const noteDirect = (key: string | null, api: Api, n = 1): void => {
@@ -101,6 +102,8 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
         row.otherCallSites += call.n;
         otherByApi[target.api] += call.n;
         otherByFunction.add(target.name, call.n);
+      } else if (target.kind === 'user') {
+        userCalls.push({ key: target.key, in: call.in, n: call.n, row });
       }
     }
 
@@ -163,10 +166,9 @@ export function summarize(input: SummaryInput, model: ProjectModel = new Project
     row.usesMysqli = mysqliRefs || row.mysqliCallSites > 0 || row.mysqliNewInstances > 0 || row.methodCalls.mysqli > 0;
     row.usesPdo = pdoRefs || row.pdoNewInstances > 0 || row.pdoStaticRefs > 0 || row.methodCalls.pdo > 0;
     perFile.push(row);
-    perFileIndex.set(file.path, row);
   }
 
-  const entryPoints = findEntryPoints(files, model, direct, perFileIndex);
+  const entryPoints = findEntryPoints(files, perFile, userCalls, model, direct);
   // A file the prefilter passed over was still scanned; it keeps its label only if it counted nothing
   // (it may call an entry point, or use a user subclass of mysqli/PDO).
   for (const row of perFile) {
@@ -238,11 +240,22 @@ function subclassesOf(model: ProjectModel, family: 'mysqli' | 'pdo'): string[] {
   return out.sort();
 }
 
+/** A call of a project function, as the counting loop resolved it. */
+interface UserCall {
+  key: string;
+  in: string | null;
+  n: number;
+  /** The calling file's row (its path, and its entryPointCalls to count). */
+  row: PerFile;
+}
+
+/** `rows[i]` is the row of `files[i]`. */
 function findEntryPoints(
   files: readonly FileFacts[],
+  rows: readonly PerFile[],
+  userCalls: readonly UserCall[],
   model: ProjectModel,
   direct: Map<string, { count: number; apis: Set<Api> }>,
-  perFileIndex: Map<string, PerFile>,
 ): EntryPoint[] {
   const callers = new Map<string, { callSites: number; files: Set<string> }>();
   for (const key of direct.keys()) callers.set(key, { callSites: 0, files: new Set() });
@@ -255,28 +268,28 @@ function findEntryPoints(
     list.push(key);
     methodsByName.set(name, list);
   }
-  const count = (target: string, from: string | null, file: string, n = 1): void => {
+  const count = (target: string, from: string | null, row: PerFile, n: number): void => {
     const entry = callers.get(target);
     if (!entry || from === target) return;
     entry.callSites += n;
-    entry.files.add(file);
-    const row = perFileIndex.get(file);
-    if (row) row.entryPointCalls += n;
+    entry.files.add(row.path);
+    row.entryPointCalls += n;
   };
-  for (const file of files) {
-    for (const call of file.calls) {
-      const target = model.resolveFunction(call.c);
-      if (target.kind === 'user') count(target.key, call.in, file.path, call.n);
-    }
-    for (const call of file.methodCalls) {
-      const named = methodsByName.get(call.m);
-      if (!named) continue;
-      const receiver = model.resolve(call.r);
-      const family = receiver ? model.family(receiver.cls) : 'unknown';
-      const found = receiver ? model.findMethod(receiver.cls, call.m) : null;
-      if (found) count(found, call.in, file.path);
-      else if (family === 'unknown' && named.length === 1) count(named[0]!, call.in, file.path);
-    }
+  // Function calls first, then method calls, file by file, as the counts were always made (only sums and sets follow).
+  for (const call of userCalls) count(call.key, call.in, call.row, call.n);
+  if (methodsByName.size > 0) {
+    files.forEach((file, i) => {
+      const row = rows[i]!;
+      for (const call of file.methodCalls) {
+        const named = methodsByName.get(call.m);
+        if (!named) continue;
+        const receiver = model.resolve(call.r);
+        const family = receiver ? model.family(receiver.cls) : 'unknown';
+        const found = receiver ? model.findMethod(receiver.cls, call.m) : null;
+        if (found) count(found, call.in, row, 1);
+        else if (family === 'unknown' && named.length === 1) count(named[0]!, call.in, row, 1);
+      }
+    });
   }
   const out: EntryPoint[] = [];
   for (const [key, info] of direct) {
