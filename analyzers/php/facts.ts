@@ -59,7 +59,9 @@ export interface CallRec {
 
 /** Adds one call to `calls`, merging it with an identical one (`index` is per file). */
 export function addCall(calls: CallRec[], index: Map<string, CallRec>, candidates: string[], within: string | null): void {
-  const key = `${within ?? ''}\u0000${candidates.join('\u0000')}`;
+  // The same key as `${within}\0${candidates.join('\0')}`, without the join (one candidate is the common case).
+  let key = `${within ?? ''}\u0000${candidates[0] ?? ''}`;
+  for (let i = 1; i < candidates.length; i++) key += `\u0000${candidates[i]}`;
   const existing = index.get(key);
   if (existing) existing.n += 1;
   else {

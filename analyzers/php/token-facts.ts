@@ -168,7 +168,7 @@ function collect(tokens: TokenStream, path: string, bytes: number, analysis: 'to
   for (let i = 0; i < n; i++) {
     const k = kinds[i];
     const prev = i > 0 ? kinds[i - 1] : undefined;
-    typer?.at(i, inClassBody());
+    if (typer) typer.at(i, inClassBody());
     if (k === '{' || k === T_CURLY_OPEN || k === T_DOLLAR_OPEN_CURLY_BRACES) {
       depth += 1;
       if (pending) {
@@ -200,6 +200,8 @@ function collect(tokens: TokenStream, path: string, bytes: number, analysis: 'to
       }
       continue;
     }
+    // Every other punctuation or operator token (kinds that are strings) is read by no rule below.
+    if (typeof k === 'string') continue;
     if (k === T_VARIABLE && stack.length === 0 && later.length > 0 && kinds[i + 1] === '=' && prev !== T_OBJECT_OPERATOR && prev !== T_DOUBLE_COLON) {
       // A top-level assignment: a global whose type is known once the file is parsed.
       const name = texts[i]!.slice(1);
