@@ -7,7 +7,8 @@
 // by the real runtime. A Node client POSTs them one after the other over one
 // keep-alive connection to the real sidecar's unix socket; the sidecar's
 // on-CPU time (all threads, /proc/PID/task/*/schedstat) is divided by the
-// requests. Rounds alternate the order; medians are printed.
+// requests, including what it does for them after the last answer (batching,
+// the upstream write). Rounds alternate the order; medians are printed.
 //   flock /tmp/tracekit-bench.lock node bench/php/sidecar-format.mjs [--requests N] [--rounds N]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -96,6 +97,14 @@ try {
     for (const b of round % 2 === 0 ? bodies : [...bodies].reverse()) {
       const before = cpuNanos(sidecar.pid);
       for (let i = 0; i < REQUESTS; i++) await post(b);
+      // Work the sidecar defers (batching, the upstream write) belongs to this cell: wait until it
+      // has been idle for 100 ms (at most 5 s) before reading its CPU time.
+      for (let waited = 0, last = cpuNanos(sidecar.pid); waited < 5000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = cpuNanos(sidecar.pid);
+        if (now - last < 1e6) break;
+        last = now;
+      }
       b.cpu.push((cpuNanos(sidecar.pid) - before) / REQUESTS / 1000);
     }
   }
