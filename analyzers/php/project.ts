@@ -48,12 +48,14 @@ export class ProjectModel {
     for (const file of files) {
       for (const decl of file.functions) if (!this.functions.has(decl.key)) this.functions.set(decl.key, { decl, file: file.path });
       for (const decl of file.classes) if (!this.classes.has(decl.key)) this.classes.set(decl.key, { decl, file: file.path });
-      for (const [name, types] of Object.entries(file.globals)) {
+      // Own keys, as Object.entries gives them, without an entry array per key.
+      for (const name of Object.keys(file.globals)) {
+        const types = file.globals[name]!;
         const list = this.globals.get(name);
-        if (list) list.push(...types);
-        else this.globals.set(name, [...types]);
+        if (list) for (const type of types) list.push(type);
+        else this.globals.set(name, types.slice());
       }
-      for (const [id, vars] of Object.entries(file.scopes)) this.scopes.set(id, vars);
+      for (const id of Object.keys(file.scopes)) this.scopes.set(id, file.scopes[id]!);
     }
   }
 
