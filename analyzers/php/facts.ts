@@ -147,6 +147,9 @@ export function emptyFacts(path: string, analysis: FileTier, bytes: number): Fil
     functions: [],
     classes: [],
     globals: {},
-    scopes: {},
+    // Keyed by ids unique to this file (`path#n`): a null-prototype object is a plain dictionary from
+    // the start, where `{}` would build a new hidden-class chain per file, each hanging off the one
+    // shared root (measured: enterFunction ~10 % of the generated tree's pass 1).
+    scopes: Object.create(null) as Record<string, Record<string, TypeRef[]>>,
   };
 }
