@@ -689,14 +689,14 @@ function giveUp(): never {
   throw GIVE_UP;
 }
 
-// The loops below work on local copies of `at`, `pos` and the buffers: module variables live in a
-// context object, and loading and storing them per byte made the scanner as slow as JSON.parse.
+// The per-byte loops below work on local copies of `at`, `pos` and the buffers, not on the module
+// variables themselves.
 
 function skipSpace(): void {
   const s = src;
   const n = s.length;
   let i = at;
-  // Reads stay in bounds: one read past the end would make every read at this site slower (V8 feedback).
+  // Reads stay in bounds: a read past the end would widen V8's feedback for this site to number-or-undefined.
   while (i < n) {
     const c = s[i]!;
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
@@ -877,7 +877,8 @@ function scanSmallInteger(): number {
     i++;
   }
   const c = s[i]!;
-  if (i === start || i - start > 10 || n > 0xffffffff || c === 0x2e || c === 0x65 || c === 0x45) giveUp();
+  // JSON allows no leading zeros: "01" is for JSON.parse to refuse.
+  if (i === start || i - start > 10 || n > 0xffffffff || c === 0x2e || c === 0x65 || c === 0x45 || (s[start] === 0x30 && i - start > 1)) giveUp();
   at = i;
   return n;
 }

@@ -140,8 +140,9 @@ describe('OTLP/JSON transcoder', () => {
     const bad = Buffer.concat([Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a'), Buffer.from([0xff]), Buffer.from('b"}]}]}]}')]);
     expect(scanJsonBody(traces, bad)).toBeNull();
     expect(protobufToJson(traces, jsonToProtobuf(traces, bad).bytes)).toEqual({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'a\ufffdb' }] }] }] });
-    // Truncated or trailing bytes, and an empty body.
-    for (const text of ['{"resourceSpans":[{"scopeSpans":[', '{"resourceSpans":[]} x', '', '   ']) {
+    // Truncated or trailing bytes, an empty body, and JSON that only looks right (a leading zero, a trailing comma).
+    const span = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a","kind":';
+    for (const text of ['{"resourceSpans":[{"scopeSpans":[', '{"resourceSpans":[]} x', '', '   ', `${span}01}]}]}]}`, `${span}1,}]}]}]}`, '{"resourceSpans":[{},]}']) {
       expect(scanJsonBody(traces, Buffer.from(text)), text).toBeNull();
       expect(() => jsonToProtobuf(traces, Buffer.from(text))).toThrow(/^body is not JSON: /);
     }
