@@ -23,7 +23,7 @@ Examples:
   # a hardened systemd unit
   $ tracekit sidecar --print-systemd --upstream https://collector.internal:4318 > /etc/systemd/system/tracekit-sidecar.service
 
-Precedence: flags > TRACEKIT_* env > OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT/_HEADERS/_TIMEOUT > --config FILE > defaults.
+Precedence: flags > TRACEKIT_* env > OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT/_HEADERS/_TIMEOUT/_COMPRESSION > --config FILE > defaults.
 The upstream token comes from --token-file or TRACEKIT_UPSTREAM_TOKEN, never from argv.
 Endpoints: POST /v1/traces /v1/metrics /v1/logs, GET /healthz /readyz /metrics. See docs/sidecar.md.
 `;
@@ -42,6 +42,7 @@ export function registerSidecar(program: Command, ctx: CommandContext): void {
     .option('--upstream <url>', 'collector OTLP/HTTP base URL, or file:/path for JSON lines (default http://localhost:4318)')
     .option('--token-file <path>', 'file holding a bearer token for the upstream')
     .option('--ca-file <path>', 'PEM CA bundle to verify an https upstream')
+    .option('--upstream-compression <gzip|none>', 'compression of the batches sent upstream (default none, as the OTLP exporter spec says)')
     .option('--spool-dir <dir>', 'directory for the disk spool (none by default: memory only)')
     .option('--max-queue-bytes <size>', 'memory bound for queued data, e.g. 64MiB (default)')
     .option('--max-spool-bytes <size>', 'disk bound for the spool, e.g. 1GiB (default)')

@@ -175,6 +175,9 @@ describe('tracekit sidecar as a process', () => {
     expect(runCli(['--max-queue-bytes', 'lots', '--no-socket']).stderr).toMatch(/--max-queue-bytes: expected a size such as .* found 'lots'/);
     expect(runCli(['--durable', '--no-socket']).stderr).toMatch(/--durable: expected --spool-dir/);
     expect(runCli(['--signals', 'traces,profiles', '--no-socket']).stderr).toMatch(/--signals: expected a comma-separated list of traces, metrics, logs, found 'traces,profiles'/);
+    const compression = runCli(['--upstream-compression', 'brotli', '--no-socket']);
+    expect(compression.status).toBe(2);
+    expect(compression.stderr).toMatch(/--upstream-compression: expected gzip or none, found 'brotli'/);
     const dir = await tempDir();
     await writeFile(path.join(dir, 'c.yaml'), 'listen: 127.0.0.1:4318\nmaxQueueBytes: 10MiB\nbogus: 1\n');
     const r = runCli(['--config', path.join(dir, 'c.yaml'), '--no-socket']);
