@@ -119,6 +119,15 @@ function cpuMicros(pids) {
   }
   return nanos / 1000;
 }
+/** Resolves once the process used under 1 ms of CPU in 100 ms (at most 5 s). */
+async function sidecarIdle(pid) {
+  for (let waited = 0, last = cpuMicros([pid]); waited < 5000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = cpuMicros([pid]);
+    if (now - last < 1000) return;
+    last = now;
+  }
+}
 function childrenOf(pid) {
   try {
     return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((x) => x.trim()).filter(Boolean).map(Number);
@@ -185,8 +194,12 @@ try {
       for (const c of order) {
         const r = results[page.name][c.name];
         const workers = childrenOf(c.fpm.pid);
+        // The sidecar batches and writes upstream after answering: let the previous run's deferred
+        // work finish before the window opens, and this run's before it closes.
+        await sidecarIdle(sidecar.pid);
         const before = { php: cpuMicros(workers), sidecar: cpuMicros([sidecar.pid]) };
         const loaded = await wrk(c.nginx.url + page.path, 2, 8, SECONDS);
+        await sidecarIdle(sidecar.pid);
         loaded.phpCpu = (cpuMicros(workers) - before.php) / loaded.requests;
         loaded.sidecarCpu = (cpuMicros([sidecar.pid]) - before.sidecar) / loaded.requests;
         r.loaded.push(loaded);
@@ -231,7 +244,7 @@ try {
     }
     lines.push('');
   }
-  lines.push(`- CPU per request: user + system time of the pool's php-fpm workers (and of the sidecar process) from /proc during the loaded runs, divided by the requests wrk completed; on-CPU nanoseconds from /proc/PID/task/*/schedstat. It is the number the load on the machine disturbs least (cold caches after other processes ran still count); the sidecar's column also moves with when its batches happen to be flushed, so read it to ±30%.`);
+  lines.push(`- CPU per request: user + system time of the pool's php-fpm workers (and of the sidecar process) from /proc during the loaded runs, divided by the requests wrk completed; on-CPU nanoseconds from /proc/PID/task/*/schedstat. It is the number the load on the machine disturbs least (cold caches after other processes ran still count); the sidecar's window opens and closes only once it has been idle for 100 ms, so the batching and upstream writes it defers are counted with the run that caused them.`);
   lines.push('- Reading: the client barely waits (the response is released before the export, and the export never waits for an answer), but on a host whose cores are all busy every microsecond of CPU is throughput, and a traced request costs php-fpm plus the sidecar two to four times the CPU of an untraced one; the sidecar\'s own work per export is the largest part. The ≥ 0.95× goal needs CPU headroom on the host or a much cheaper sidecar ingest path: even a PHP side costing nothing would leave the ratio near off ÷ (off + sidecar). php-fpm workers cannot batch across requests without shared memory (APCu), which the bootstrap must not require.');
   lines.push(`- What tracing adds inside php-fpm, in instructions (deterministic, unlike time): \`node bench/php/instructions.mjs\` runs one worker under valgrind callgrind (about.php; 2026-11-21 08:50): off 140,500 instructions per request; prepend with tracing disabled +6,800; not sampled +80,000; traced to the sidecar **+171,000** (+210,700 through the session-start bootstrap, side by side). Step by step, each step cut off in a copy of the generated files: runtime include 3,300, Config::resolve 13,900, CGI variables + HttpRequest::describe 21,300, Tracer::activate + root span 26,000, shutdown hops up to the spans' end 23,000, output/destructor checks + \`fastcgi_finish_request()\` 12,400 (21,400 before), OTLP/JSON with the resource 48,900 (65,600 before), the export 15,700. What changed: the encoder writes the structure as a \`%s\` template and escapes every string in one \`json_encode()\` of a flat list (\`JSON_HEX_QUOT\` makes splitting it exact), known attribute keys unescaped; the destructor check walks back from the newest class to the runtime's instead of searching PHP's ~250 classes, and no \`get_declared_classes()\` at start; \`ob_list_handlers()\` for \`ob_get_status(true)\`. Rewriting Config::resolve and describe with fewer calls measured no change (the 14 + 12 \`getenv()\` and the opcodes themselves dominate; \`getenv()\` costs ~400 instructions when unset). In CPU time those 39,700 fewer instructions did not show: \`node bench/php/cpu.mjs --rounds 7 --prepend 'session start=…'\` (one worker, sequential requests, CPU from schedstat; 2026-11-21 08:57, load ~5.5) measured tracing to the sidecar at +79.4 µs per request against +79.5 µs through the session-start bootstrap (not sampled +28.9 µs, prepend alone +4.7 µs), round-to-round spread ±10 µs. Instructions explain about half of those ~80 µs; the rest is kernel work around the export (11 system calls, the write waking the sidecar, which then often takes the CPU) and the cold caches every request starts with.`);
   lines.push(`- The PHP side outside the network, warm loops in php-cli with opcache (\`php -d opcache.enable_cli=1 bench/php/encode.php\`, 2026-11-21 08:40, load ~3–4): OTLP/JSON of one span with its resource 5.6 µs (1.4 kB), six spans 15 µs (4.3 kB), fifty 86 µs (30 kB); the same requests through a hand-written protobuf encoder in PHP (\`bench/php/protobuf-encoder.php\`) are 2.2× smaller but 2.4–2.6× slower to build, hence JSON. Every request starts on cold caches (nginx, wrk, the sidecar and the other workers ran in between), which a loop never pays: the same code costs 2–5× more per request in php-fpm. strace of one worker: tracing adds 11 system calls per request (two stats, three getpid, getrandom, uname, the persistent socket's liveness recv, the drained answer and its EAGAIN, the send).`);
