@@ -10,12 +10,11 @@ namespace Tracekit\Runtime;
 /**
  * Wall-clock timestamps as decimal strings of Unix nanoseconds, which is how
  * OTLP/JSON carries 64-bit integers. The wall clock is read once per request
- * (microtime(), microsecond precision kept as a string); after that, time
- * moves on with hrtime(), the monotonic clock: one addition instead of
- * splitting microtime()'s string (0.07 against 0.30 µs measured in
- * bench/php/span.php), and spans of one request never run backwards when NTP
- * steps the wall clock. PHP 7.2 (no hrtime()) and 32-bit builds keep the
- * microtime() path.
+ * (microtime(true), to the microsecond); after that, time moves on with
+ * hrtime(), the monotonic clock: one addition instead of splitting
+ * microtime()'s string (0.07 against 0.30 µs measured in bench/php/span.php),
+ * and spans of one request never run backwards when NTP steps the wall
+ * clock. PHP 7.2 (no hrtime()) and 32-bit builds keep the string path.
  */
 final class Clock
 {
@@ -29,19 +28,16 @@ final class Clock
         if (self::$offset !== null) {
             return (string) (self::$offset + \hrtime(true));
         }
-        $parts = \explode(' ', \microtime());
-        $wall = $parts[1] . \substr($parts[0], 2, 6) . '000';
-        if (self::$monotonic) {
-            self::$monotonic = false;
-            if (\PHP_INT_SIZE >= 8 && \function_exists('hrtime')) {
-                $hr = \hrtime(true);
-                if (\is_int($hr)) {
-                    self::$offset = (int) $wall - $hr;
-                    self::$monotonic = true;
-                }
-            }
+        if (self::$monotonic && \PHP_INT_SIZE >= 8 && \PHP_VERSION_ID >= 70300) {
+            // microtime(true) is a double: at today's ~1.7e9 s its step is ~0.24 µs, so rounding
+            // to the microsecond is exact and skips splitting microtime()'s string.
+            $hr = \hrtime(true);
+            self::$offset = (int) (\microtime(true) * 1000000.0 + 0.5) * 1000 - $hr;
+            return (string) (self::$offset + $hr);
         }
-        return $wall;
+        self::$monotonic = false;
+        $parts = \explode(' ', \microtime());
+        return $parts[1] . \substr($parts[0], 2, 6) . '000';
     }
 }
 
@@ -289,85 +285,112 @@ final class Config
     /** @var string */
     public $version = '0.0.0';
 
+    /** Every variable the runtime reads, in one list: resolve() reads them in one loop. */
+    const VARIABLES = [
+        'OTEL_SDK_DISABLED', 'TRACEKIT_DISABLED', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME',
+        'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'TRACEKIT_EXPORT_TIMEOUT_MS',
+        'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'TRACEKIT_FINISH_REQUEST', 'TRACEKIT_CLI_SPANS',
+        'TRACEKIT_HTTP_ROUTE', 'TRACEKIT_MAX_SPANS', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    ];
+
     /**
+     * Runs once per request, on cold caches: every distinct call it makes
+     * costs a lookup, so the variables are read in one loop and only those
+     * that are set are looked at (isset on the array, no call).
+     *
      * @param array<string, mixed> $defaults keys serviceName, endpoint, version
      * @param callable|null $getenv for tests; getenv() otherwise
      */
     public static function resolve(array $defaults, ?callable $getenv = null): self
     {
         $c = new self();
-        $env = function (string $name) use ($getenv) {
+        $env = [];
+        foreach (self::VARIABLES as $name) {
             $value = $getenv === null ? \getenv($name) : $getenv($name);
-            return \is_string($value) ? \trim($value) : '';
-        };
+            if (\is_string($value) && $value !== '') {
+                $value = \trim($value);
+                if ($value !== '') {
+                    $env[$name] = $value;
+                }
+            }
+        }
 
         if (isset($defaults['version']) && \is_string($defaults['version'])) {
             $c->version = $defaults['version'];
         }
-        if (\strtolower($env('OTEL_SDK_DISABLED')) === 'true' || self::isTrue($env('TRACEKIT_DISABLED'))) {
+        if ((isset($env['OTEL_SDK_DISABLED']) && \strtolower($env['OTEL_SDK_DISABLED']) === 'true')
+            || (isset($env['TRACEKIT_DISABLED']) && self::isTrue($env['TRACEKIT_DISABLED']))) {
             $c->disabled = true;
             return $c;
         }
 
-        $c->resourceAttributes = self::parseResourceAttributes($env('OTEL_RESOURCE_ATTRIBUTES'));
         if (isset($defaults['serviceName']) && \is_string($defaults['serviceName']) && $defaults['serviceName'] !== '') {
             $c->serviceName = $defaults['serviceName'];
         }
-        if (isset($c->resourceAttributes['service.name']) && $c->resourceAttributes['service.name'] !== '') {
-            $c->serviceName = $c->resourceAttributes['service.name'];
+        if (isset($env['OTEL_RESOURCE_ATTRIBUTES'])) {
+            $c->resourceAttributes = self::parseResourceAttributes($env['OTEL_RESOURCE_ATTRIBUTES']);
+            if (isset($c->resourceAttributes['service.name']) && $c->resourceAttributes['service.name'] !== '') {
+                $c->serviceName = $c->resourceAttributes['service.name'];
+            }
         }
-        if ($env('OTEL_SERVICE_NAME') !== '') {
-            $c->serviceName = $env('OTEL_SERVICE_NAME');
+        if (isset($env['OTEL_SERVICE_NAME'])) {
+            $c->serviceName = $env['OTEL_SERVICE_NAME'];
         }
 
-        $endpoint = isset($defaults['endpoint']) && \is_string($defaults['endpoint']) ? $defaults['endpoint'] : '';
-        if (!$c->applyEndpoint($endpoint, true)) {
+        // Signal-specific beats generic (the OTel rule), generic beats the prepend's default; a bad
+        // value falls through to the next. Each accepted endpoint sets all three fields, so trying
+        // them from the strongest down gives what applying them from the weakest up would.
+        if (!(isset($env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) && $c->applyEndpoint($env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], false))
+            && !(isset($env['OTEL_EXPORTER_OTLP_ENDPOINT']) && $c->applyEndpoint($env['OTEL_EXPORTER_OTLP_ENDPOINT'], true))
+            && !(isset($defaults['endpoint']) && \is_string($defaults['endpoint']) && $c->applyEndpoint($defaults['endpoint'], true))) {
             $c->applyEndpoint(self::DEFAULT_ENDPOINT, true);
         }
-        // Signal-specific beats generic (the OTel rule); a bad value leaves the previous one.
-        if (!$c->applyEndpoint($env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), false)) {
-            $c->applyEndpoint($env('OTEL_EXPORTER_OTLP_ENDPOINT'), true);
-        }
 
-        $timeout = self::parseInt($env('TRACEKIT_EXPORT_TIMEOUT_MS'), 1, 1000);
-        if ($timeout !== null) {
-            $c->exportTimeoutMillis = $timeout;
+        if (isset($env['TRACEKIT_EXPORT_TIMEOUT_MS'])) {
+            $timeout = self::parseInt($env['TRACEKIT_EXPORT_TIMEOUT_MS'], 1, 1000);
+            if ($timeout !== null) {
+                $c->exportTimeoutMillis = $timeout;
+            }
         }
-
-        $sampler = \strtolower($env('OTEL_TRACES_SAMPLER'));
-        if (\in_array($sampler, Sampler::NAMES, true)) {
-            $c->sampler = $sampler;
+        if (isset($env['OTEL_TRACES_SAMPLER'])) {
+            $sampler = \strtolower($env['OTEL_TRACES_SAMPLER']);
+            if (\in_array($sampler, Sampler::NAMES, true)) {
+                $c->sampler = $sampler;
+            }
         }
-        $arg = $env('OTEL_TRACES_SAMPLER_ARG');
-        if ($arg !== '' && \is_numeric($arg)) {
-            $ratio = (float) $arg;
+        if (isset($env['OTEL_TRACES_SAMPLER_ARG']) && \is_numeric($env['OTEL_TRACES_SAMPLER_ARG'])) {
+            $ratio = (float) $env['OTEL_TRACES_SAMPLER_ARG'];
             if ($ratio >= 0.0 && $ratio <= 1.0) {
                 $c->samplerRatio = $ratio;
             }
         }
-
-        $finish = $env('TRACEKIT_FINISH_REQUEST');
-        if ($finish !== '') {
-            if (self::isTrue($finish)) {
+        if (isset($env['TRACEKIT_FINISH_REQUEST'])) {
+            if (self::isTrue($env['TRACEKIT_FINISH_REQUEST'])) {
                 $c->finishRequest = true;
-            } elseif (self::isFalse($finish)) {
+            } elseif (self::isFalse($env['TRACEKIT_FINISH_REQUEST'])) {
                 $c->finishRequest = false;
             }
         }
-        if (self::isFalse($env('TRACEKIT_CLI_SPANS'))) {
+        if (isset($env['TRACEKIT_CLI_SPANS']) && self::isFalse($env['TRACEKIT_CLI_SPANS'])) {
             $c->cliSpans = false;
         }
-        $route = \strtolower($env('TRACEKIT_HTTP_ROUTE'));
-        if ($route === 'script' || $route === 'none') {
-            $c->routeSource = $route;
+        if (isset($env['TRACEKIT_HTTP_ROUTE'])) {
+            $route = \strtolower($env['TRACEKIT_HTTP_ROUTE']);
+            if ($route === 'script' || $route === 'none') {
+                $c->routeSource = $route;
+            }
         }
-        $maxSpans = self::parseInt($env('TRACEKIT_MAX_SPANS'), 1, 100000);
-        if ($maxSpans !== null) {
-            $c->maxSpans = $maxSpans;
+        if (isset($env['TRACEKIT_MAX_SPANS'])) {
+            $maxSpans = self::parseInt($env['TRACEKIT_MAX_SPANS'], 1, 100000);
+            if ($maxSpans !== null) {
+                $c->maxSpans = $maxSpans;
+            }
         }
-        $maxLength = self::parseInt($env('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'), 16, 1048576);
-        if ($maxLength !== null) {
-            $c->maxAttributeLength = $maxLength;
+        if (isset($env['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'])) {
+            $maxLength = self::parseInt($env['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'], 16, 1048576);
+            if ($maxLength !== null) {
+                $c->maxAttributeLength = $maxLength;
+            }
         }
         return $c;
     }
@@ -702,6 +725,23 @@ final class Tracer
     /** @var TraceContext|null */
     private static $remoteParent = null;
 
+    // A client call (a query) in flight is kept as a template, a parent and an hrtime() start, not
+    // as a Span: the wrapper around a 15 µs local `SELECT 1` cannot afford the ~1 µs that a Span's
+    // ids, clock strings and attribute checks cost (bench/php/span.php). Anything that could see the
+    // call as the current span (a span started, the traceparent asked for, endAll) first turns it
+    // into a real Span (promoteCall), so parent/child links stay exact.
+
+    /** @var array{0: array{0: string, 1: array<string, mixed>}, 1: Span, 2: int, 3: int}|null the call in flight: [template, parent, hrtime(true) at its start, token] */
+    private static $call = null;
+    /** @var int the last token handed out (never reset, so a token never names two calls) */
+    private static $tokens = 0;
+    /** @var array<int, Span> calls turned into spans while in flight, by token, until they end */
+    private static $promoted = [];
+    /** @var int|false|null Unix nanoseconds minus hrtime(true); false without a 64-bit hrtime(); null until needed */
+    private static $hrOffset = null;
+    /** @var int the config's maxSpans, read once */
+    private static $maxSpans = 0;
+
     public static function activate(Config $config, ?TraceContext $remoteParent): void
     {
         self::$config = $config;
@@ -710,6 +750,10 @@ final class Tracer
         self::$finished = [];
         self::$dropped = 0;
         self::$root = null;
+        self::$call = null;
+        self::$promoted = [];
+        self::$hrOffset = null;
+        self::$maxSpans = $config->maxSpans;
     }
 
     public static function isActive(): bool
@@ -731,6 +775,9 @@ final class Tracer
      */
     public static function startSpan(string $name, int $kind = Span::KIND_INTERNAL, array $attributes = [], ?string $startNanos = null): Span
     {
+        if (self::$call !== null) {
+            self::promoteCall();
+        }
         $start = $startNanos === null ? Clock::nowNanos() : $startNanos;
         $config = self::$config;
         if ($config === null) {
@@ -755,17 +802,9 @@ final class Tracer
             // random_bytes() found no entropy: trace nothing rather than fail the caller.
             return new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
         }
-        $max = $config->maxAttributeLength;
-        $span->maxAttributeLength = $max;
-        if ($span->sampled) {
-            // The common attribute (a short string) is stored as is; anything else takes setAttribute()'s checks.
-            foreach ($attributes as $key => $value) {
-                if (\is_string($value) && \is_string($key) && $key !== '' && \strlen($value) <= $max) {
-                    $span->attributes[$key] = $value;
-                } else {
-                    $span->setAttribute((string) $key, $value);
-                }
-            }
+        $span->maxAttributeLength = $config->maxAttributeLength;
+        if ($span->sampled && $attributes !== []) {
+            $span->attributes = self::checkedAttributes($span, $attributes);
         }
         if (self::$root === null) {
             self::$root = $span;
@@ -774,8 +813,184 @@ final class Tracer
         return $span;
     }
 
+    /**
+     * $attributes as setAttribute() would keep them on $span (which must be recording).
+     *
+     * @param array<string, mixed> $attributes
+     * @return array<string, mixed>
+     */
+    private static function checkedAttributes(Span $span, array $attributes): array
+    {
+        $max = $span->maxAttributeLength;
+        $kept = $span->attributes;
+        foreach ($attributes as $key => $value) {
+            // The common attribute (a short string) is stored as is; anything else takes setAttribute()'s checks.
+            if (\is_string($value) && \is_string($key) && $key !== '' && \strlen($value) <= $max) {
+                $kept[$key] = $value;
+            } else {
+                $span->attributes = $kept;
+                $span->setAttribute((string) $key, $value);
+                $kept = $span->attributes;
+            }
+        }
+        return $kept;
+    }
+
+    /**
+     * A client span's name and attributes checked once (as startSpan() would), to begin many calls with:
+     * the mysqli/PDO hooks keep one per statement and connection.
+     *
+     * @param array<string, mixed> $attributes
+     * @return array{0: string, 1: array<string, mixed>}
+     */
+    public static function clientTemplate(string $name, array $attributes): array
+    {
+        $config = self::$config;
+        $probe = new Span('', '', '', '', true, $name, Span::KIND_CLIENT, '0');
+        if ($config !== null) {
+            $probe->maxAttributeLength = $config->maxAttributeLength;
+        }
+        return [$name, self::checkedAttributes($probe, $attributes)];
+    }
+
+    /**
+     * Begins a client call (a query) of the current span, with a template from clientTemplate(), and
+     * returns its token for endCall() or callSpan(). 0 means: not begun here (tracing is off, there is
+     * no current span, or no 64-bit hrtime()); the caller then uses startSpan().
+     *
+     * @param array{0: string, 1: array<string, mixed>} $template
+     */
+    public static function beginCall(array $template): int
+    {
+        if (self::$call !== null) {
+            // A call begun while another is in flight (from an error handler): the outer one is its parent.
+            self::promoteCall();
+        }
+        // The stack is empty while tracing is off: activate() is what lets spans onto it.
+        $n = \count(self::$stack);
+        if ($n === 0 || (!\is_int(self::$hrOffset) && !self::canTimeCalls())) {
+            return 0;
+        }
+        $token = ++self::$tokens;
+        self::$call = [$template, self::$stack[$n - 1], \hrtime(true), $token];
+        return $token;
+    }
+
+    /** Ends a call from beginCall(): it is recorded as a finished CLIENT span of its parent. */
+    public static function endCall(int $token): void
+    {
+        $end = \hrtime(true);
+        $call = self::$call;
+        if ($call !== null && $call[3] === $token) {
+            self::$call = null;
+            if (!$call[1]->sampled) {
+                return;
+            }
+            if (\count(self::$finished) >= self::$maxSpans) {
+                self::$dropped++;
+                return;
+            }
+            // [template, parent, start, end]: made into a Span by takeFinished(), at export.
+            $call[3] = $end;
+            self::$finished[] = $call;
+            return;
+        }
+        if (isset(self::$promoted[$token])) {
+            $span = self::$promoted[$token];
+            unset(self::$promoted[$token]);
+            $span->end(self::nanos($end));
+        }
+    }
+
+    /**
+     * The call from beginCall() as a Span, for what only a Span records (an error, an exception).
+     * The caller ends it. Null for a token that has already ended.
+     */
+    public static function callSpan(int $token): ?Span
+    {
+        if (self::$call !== null && self::$call[3] === $token) {
+            self::promoteCall();
+        }
+        if (!isset(self::$promoted[$token])) {
+            return null;
+        }
+        $span = self::$promoted[$token];
+        unset(self::$promoted[$token]);
+        return $span;
+    }
+
+    /** Turns the call in flight into a Span on the stack, for whatever is about to look at it. */
+    private static function promoteCall(): void
+    {
+        $call = self::$call;
+        self::$call = null;
+        if ($call === null) {
+            return;
+        }
+        list($template, $parent, $startHrtime, $token) = $call;
+        $start = self::nanos($startHrtime);
+        try {
+            $span = new Span($parent->traceId, Ids::spanId(), $parent->spanId, $parent->traceState, $parent->sampled, $template[0], Span::KIND_CLIENT, $start);
+        } catch (\Throwable $e) {
+            // random_bytes() found no entropy: trace nothing rather than fail the caller.
+            $span = new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $template[0], Span::KIND_CLIENT, $start);
+        }
+        if (self::$config !== null) {
+            $span->maxAttributeLength = self::$config->maxAttributeLength;
+        }
+        if ($span->sampled) {
+            $span->attributes = $template[1];
+        }
+        self::$stack[] = $span;
+        self::$promoted[$token] = $span;
+    }
+
+    /** Whether calls can be timed with hrtime() (see measureHrOffset()); measured once per request. */
+    private static function canTimeCalls(): bool
+    {
+        if (self::$hrOffset === null) {
+            self::$hrOffset = self::measureHrOffset();
+        }
+        return \is_int(self::$hrOffset);
+    }
+
+    /**
+     * Unix nanoseconds minus hrtime(true), read around one Clock::nowNanos() so that calls timed with
+     * hrtime() line up with every other span's Clock time (to within the ~20 ns between the reads: the
+     * narrowest of three tries, split in the middle). False where Clock itself has no 64-bit hrtime().
+     *
+     * @return int|false
+     */
+    private static function measureHrOffset()
+    {
+        if (\PHP_INT_SIZE < 8 || !\function_exists('hrtime') || !\is_int(\hrtime(true))) {
+            return false;
+        }
+        $offset = 0;
+        $narrowest = \PHP_INT_MAX;
+        for ($i = 0; $i < 3; $i++) {
+            $before = \hrtime(true);
+            $wall = (int) Clock::nowNanos();
+            $after = \hrtime(true);
+            if ($after - $before < $narrowest) {
+                $narrowest = $after - $before;
+                $offset = $wall - \intdiv($before + $after, 2);
+            }
+        }
+        return $offset;
+    }
+
+    /** An hrtime(true) reading as Clock's Unix nanoseconds. */
+    private static function nanos(int $hrtime): string
+    {
+        return (string) (self::$hrOffset + $hrtime);
+    }
+
     public static function currentSpan(): ?Span
     {
+        if (self::$call !== null) {
+            self::promoteCall();
+        }
         $n = \count(self::$stack);
         return $n === 0 ? null : self::$stack[$n - 1];
     }
@@ -813,6 +1028,9 @@ final class Tracer
     /** Ends every span still open (innermost first), e.g. at shutdown. */
     public static function endAll(?string $endNanos = null): void
     {
+        if (self::$call !== null) {
+            self::promoteCall();
+        }
         $end = $endNanos === null ? Clock::nowNanos() : $endNanos;
         while (($span = self::currentSpan()) !== null) {
             $span->end($end);
@@ -820,14 +1038,49 @@ final class Tracer
     }
 
     /**
-     * Spans finished so far, removed from the tracer.
+     * Spans finished so far, in the order they ended, removed from the tracer. Calls from
+     * beginCall() become Spans here, at export: ids, timestamps and attributes.
      *
      * @return Span[]
      */
     public static function takeFinished(): array
     {
-        $spans = self::$finished;
+        $finished = self::$finished;
         self::$finished = [];
+        $spans = [];
+        $max = self::$config !== null ? self::$config->maxAttributeLength : 4096;
+        $random = null;
+        foreach ($finished as $i => $item) {
+            if ($item instanceof Span) {
+                $spans[] = $item;
+                continue;
+            }
+            if ($random === null) {
+                // The calls' span ids from one random_bytes() (Ids::spanId() reads the pid and slices its
+                // pool per id: 0.36 µs each, bench/php/span.php); Ids::spanId() where that fails or gives zeros.
+                try {
+                    $random = \bin2hex(\random_bytes(8 * \count($finished)));
+                } catch (\Throwable $e) {
+                    $random = '';
+                }
+            }
+            list($template, $parent, $start, $end) = $item;
+            $spanId = (string) \substr($random, 16 * $i, 16);
+            if (\strlen($spanId) !== 16 || $spanId === '0000000000000000') {
+                try {
+                    $spanId = Ids::spanId();
+                } catch (\Throwable $e) {
+                    // random_bytes() found no entropy: this span cannot be exported.
+                    self::$dropped++;
+                    continue;
+                }
+            }
+            $span = new Span($parent->traceId, $spanId, $parent->spanId, $parent->traceState, true, $template[0], Span::KIND_CLIENT, self::nanos($start));
+            $span->maxAttributeLength = $max;
+            $span->attributes = $template[1];
+            $span->endNanos = self::nanos($end);
+            $spans[] = $span;
+        }
         return $spans;
     }
 
@@ -928,13 +1181,42 @@ final class ResourceInfo
 // ---- OtlpJson.php
 /**
  * OTLP/JSON encoding of an ExportTraceServiceRequest (lowerCamelCase fields,
- * hex ids, integer enums, 64-bit integers as decimal strings). json_encode()
- * is C code: measured in bench/php, it beats a hand-written protobuf encoder
- * in plain PHP by a wide margin for a request's handful of spans.
+ * hex ids, integer enums, 64-bit integers as decimal strings).
+ *
+ * The structure is written as text, with a `%s` wherever a string goes, and
+ * every string of the request is escaped by ONE json_encode() of a flat list:
+ * walking nested arrays of {"key": …, "value": {"stringValue": …}} objects
+ * made json_encode() escape every object key and PHP build and free two
+ * hash tables per attribute — ~66,000 instructions for a one-span request
+ * (callgrind) against ~20,000 this way. JSON_HEX_QUOT writes a quote inside
+ * a string as \u0022, so the only raw quotes in that list are delimiters and
+ * splitting it on `","` is exact; vsprintf() then fills the `%s` slots (the
+ * format's own text has no other `%`: every string goes through a slot).
+ * Still C code for all escaping: measured in bench/php, it beats a
+ * hand-written protobuf encoder in plain PHP by a wide margin.
  */
 final class OtlpJson
 {
     const FLAGS = \JSON_UNESCAPED_SLASHES | \JSON_UNESCAPED_UNICODE | \JSON_INVALID_UTF8_SUBSTITUTE | \JSON_PARTIAL_OUTPUT_ON_ERROR | \JSON_PRESERVE_ZERO_FRACTION;
+
+    /**
+     * Attribute keys the runtime and the hooks set, written into the JSON as
+     * they are (no quote, backslash, control byte or %): about half of a
+     * request's strings need no escaping then. Any other key is escaped.
+     */
+    const PLAIN_KEYS = [
+        'service.name' => true, 'host.name' => true, 'process.pid' => true, 'process.command' => true,
+        'process.runtime.name' => true, 'process.runtime.version' => true,
+        'telemetry.sdk.name' => true, 'telemetry.sdk.language' => true, 'telemetry.sdk.version' => true,
+        'http.request.method' => true, 'http.request.method_original' => true, 'http.route' => true,
+        'http.response.status_code' => true, 'url.path' => true, 'url.query' => true, 'url.scheme' => true,
+        'server.address' => true, 'server.port' => true, 'client.address' => true, 'user_agent.original' => true,
+        'network.protocol.version' => true, 'error.type' => true,
+        'db.system.name' => true, 'db.namespace' => true, 'db.operation.name' => true, 'db.query.text' => true,
+        'db.response.status_code' => true,
+        'exception.type' => true, 'exception.message' => true, 'exception.stacktrace' => true, 'exception.escaped' => true,
+        'code.filepath' => true, 'code.lineno' => true,
+    ];
 
     /**
      * @param Span[] $spans
@@ -942,105 +1224,143 @@ final class OtlpJson
      */
     public static function encode(array $spans, array $resource, string $scopeVersion, int $droppedSpans = 0): string
     {
-        $encoded = [];
-        foreach ($spans as $span) {
-            $encoded[] = self::span($span);
-        }
-        $scope = ['name' => 'tracekit', 'version' => $scopeVersion];
+        // The format is collected in pieces and joined once (appending to one growing string
+        // reallocated and copied it again and again); $strings[i] fills the i-th %s of the joined
+        // format: append to both in the same order, and only strings.
+        $format = ['{"resourceSpans":[{"resource":{"attributes":['];
+        $strings = [];
+        self::attributes($resource, $format, $strings);
+        $format[] = ']},"scopeSpans":[{"scope":{"name":"tracekit","version":"%s"';
+        $strings[] = $scopeVersion;
         if ($droppedSpans > 0) {
-            $scope['attributes'] = self::attributes(['tracekit.dropped_spans' => $droppedSpans]);
+            $format[] = ',"attributes":[{"key":"tracekit.dropped_spans","value":{"intValue":"' . $droppedSpans . '"}}]';
         }
-        $request = ['resourceSpans' => [[
-            'resource' => ['attributes' => self::attributes($resource)],
-            'scopeSpans' => [['scope' => $scope, 'spans' => $encoded]],
-        ]]];
-        $json = \json_encode($request, self::FLAGS);
-        return \is_string($json) ? $json : '';
-    }
-
-    /** @return array<string, mixed> */
-    private static function span(Span $span): array
-    {
-        $out = [
-            'traceId' => $span->traceId,
-            'spanId' => $span->spanId,
-            'name' => $span->name,
-            'kind' => $span->kind,
-            'startTimeUnixNano' => $span->startNanos,
-            'endTimeUnixNano' => $span->endNanos === null ? $span->startNanos : $span->endNanos,
-            'attributes' => self::attributes($span->attributes),
-        ];
-        if ($span->parentSpanId !== '') {
-            $out['parentSpanId'] = $span->parentSpanId;
-        }
-        if ($span->traceState !== '') {
-            $out['traceState'] = $span->traceState;
-        }
-        if ($span->events !== []) {
-            $events = [];
-            foreach ($span->events as $event) {
-                $events[] = [
-                    'timeUnixNano' => $event['timeNanos'],
-                    'name' => $event['name'],
-                    'attributes' => self::attributes($event['attributes']),
-                ];
+        $format[] = '},"spans":[';
+        $comma = '';
+        foreach ($spans as $span) {
+            $strings[] = (string) $span->traceId;
+            $strings[] = (string) $span->spanId;
+            $strings[] = (string) $span->name;
+            $strings[] = (string) $span->startNanos;
+            $strings[] = (string) ($span->endNanos === null ? $span->startNanos : $span->endNanos);
+            $format[] = $comma . '{"traceId":"%s","spanId":"%s","name":"%s","kind":' . (int) $span->kind
+                . ',"startTimeUnixNano":"%s","endTimeUnixNano":"%s","attributes":[';
+            $comma = ',';
+            self::attributes($span->attributes, $format, $strings);
+            $format[] = ']';
+            if ($span->parentSpanId !== '') {
+                $format[] = ',"parentSpanId":"%s"';
+                $strings[] = (string) $span->parentSpanId;
             }
-            $out['events'] = $events;
+            if ($span->traceState !== '') {
+                $format[] = ',"traceState":"%s"';
+                $strings[] = (string) $span->traceState;
+            }
+            if ($span->events !== []) {
+                $format[] = ',"events":[';
+                $eventComma = '';
+                foreach ($span->events as $event) {
+                    $strings[] = (string) $event['timeNanos'];
+                    $strings[] = (string) $event['name'];
+                    $format[] = $eventComma . '{"timeUnixNano":"%s","name":"%s","attributes":[';
+                    $eventComma = ',';
+                    self::attributes($event['attributes'], $format, $strings);
+                    $format[] = ']}';
+                }
+                $format[] = ']';
+            }
+            if ($span->statusCode !== Span::STATUS_UNSET) {
+                $format[] = ',"status":{"code":' . (int) $span->statusCode;
+                if ($span->statusMessage !== '') {
+                    $format[] = ',"message":"%s"';
+                    $strings[] = (string) $span->statusMessage;
+                }
+                $format[] = '}';
+            }
+            $format[] = '}';
         }
-        if ($span->statusCode !== Span::STATUS_UNSET) {
-            $out['status'] = $span->statusMessage === ''
-                ? ['code' => $span->statusCode]
-                : ['code' => $span->statusCode, 'message' => $span->statusMessage];
+        $format[] = ']}]}]}';
+
+        $escaped = \json_encode($strings, self::FLAGS | \JSON_HEX_QUOT);
+        if (!\is_string($escaped)) {
+            return '';
         }
-        return $out;
+        // ["a","b"] without its outer [" and "]; a request always has at least the scope's version.
+        $parts = \explode('","', \substr($escaped, 2, -2));
+        return \count($parts) === \count($strings) ? \vsprintf(\implode('', $format), $parts) : '';
     }
 
     /**
+     * Appends the attribute list's JSON (without brackets) to $format, its strings to $strings.
+     *
      * @param array<string, mixed> $attributes
-     * @return array<int, array{key: string, value: array<string, mixed>}>
+     * @param string[] $format
+     * @param string[] $strings
      */
-    public static function attributes(array $attributes): array
+    private static function attributes(array $attributes, array &$format, array &$strings): void
     {
-        $out = [];
+        $comma = '';
         foreach ($attributes as $key => $value) {
-            // Most values are strings: no call for them.
-            $any = \is_string($value) ? ['stringValue' => $value] : self::anyValue($value);
-            if ($any !== null) {
-                $out[] = ['key' => (string) $key, 'value' => $any];
+            // Most values are strings and most keys plain: no call for them.
+            if (\is_string($value)) {
+                if (isset(self::PLAIN_KEYS[$key])) {
+                    $strings[] = $value;
+                    $format[] = $comma . '{"key":"' . $key . '","value":{"stringValue":"%s"}}';
+                } else {
+                    $strings[] = (string) $key;
+                    $strings[] = $value;
+                    $format[] = $comma . '{"key":"%s","value":{"stringValue":"%s"}}';
+                }
+                $comma = ',';
+            } elseif (\is_int($value) || \is_bool($value) || \is_float($value) || \is_array($value)) {
+                if (isset(self::PLAIN_KEYS[$key])) {
+                    $name = $key;
+                } else {
+                    $strings[] = (string) $key;
+                    $name = '%s';
+                }
+                $format[] = $comma . '{"key":"' . $name . '","value":' . self::anyValue($value, $strings) . '}';
+                $comma = ',';
             }
         }
-        return $out;
     }
 
     /**
+     * An AnyValue for a value attributes() accepts, '' for anything else.
+     *
      * @param mixed $value
-     * @return array<string, mixed>|null
+     * @param string[] $strings
      */
-    private static function anyValue($value)
+    private static function anyValue($value, array &$strings): string
     {
         if (\is_string($value)) {
-            return ['stringValue' => $value];
+            $strings[] = $value;
+            return '{"stringValue":"%s"}';
         }
         if (\is_bool($value)) {
-            return ['boolValue' => $value];
+            return $value ? '{"boolValue":true}' : '{"boolValue":false}';
         }
         if (\is_int($value)) {
-            return ['intValue' => (string) $value];
+            return '{"intValue":"' . $value . '"}';
         }
         if (\is_float($value)) {
-            return \is_finite($value) ? ['doubleValue' => $value] : ['stringValue' => (string) $value];
+            if (\is_finite($value)) {
+                return '{"doubleValue":' . \json_encode($value, self::FLAGS) . '}';
+            }
+            $strings[] = (string) $value;
+            return '{"stringValue":"%s"}';
         }
         if (\is_array($value)) {
-            $values = [];
+            $values = '';
             foreach ($value as $item) {
-                $any = self::anyValue($item);
-                if ($any !== null) {
-                    $values[] = $any;
+                $any = self::anyValue($item, $strings);
+                if ($any !== '') {
+                    $values .= ',' . $any;
                 }
             }
-            return ['arrayValue' => ['values' => $values]];
+            return '{"arrayValue":{"values":[' . ($values === '' ? '' : (string) \substr($values, 1)) . ']}}';
         }
-        return null;
+        return '';
     }
 }
 
@@ -1176,12 +1496,16 @@ final class HttpRequest
     ];
 
     /**
+     * Runs once per request: the variables are read inline (isset and a type
+     * check are opcodes, a helper call per variable is a lookup each on cold
+     * caches).
+     *
      * @param array<string, mixed> $server CGI variables as in HttpRequest::VARIABLES
      * @return array{0: string, 1: array<string, mixed>} span name and attributes
      */
     public static function describe(array $server, string $routeSource): array
     {
-        $method = self::str($server, 'REQUEST_METHOD');
+        $method = isset($server['REQUEST_METHOD']) && \is_string($server['REQUEST_METHOD']) ? $server['REQUEST_METHOD'] : '';
         $attributes = [];
         if (\in_array($method, self::KNOWN_METHODS, true)) {
             $attributes['http.request.method'] = $method;
@@ -1194,13 +1518,13 @@ final class HttpRequest
             $nameMethod = 'HTTP';
         }
 
-        $uri = self::str($server, 'REQUEST_URI');
+        $uri = isset($server['REQUEST_URI']) && \is_string($server['REQUEST_URI']) ? $server['REQUEST_URI'] : '';
         $question = \strpos($uri, '?');
         $path = $question === false ? $uri : \substr($uri, 0, $question);
         if ($path !== '') {
             $attributes['url.path'] = $path;
         }
-        $query = self::str($server, 'QUERY_STRING');
+        $query = isset($server['QUERY_STRING']) && \is_string($server['QUERY_STRING']) ? $server['QUERY_STRING'] : '';
         if ($query === '' && $question !== false) {
             $query = (string) \substr($uri, $question + 1);
         }
@@ -1208,40 +1532,44 @@ final class HttpRequest
             $attributes['url.query'] = self::redactQuery($query);
         }
 
-        $https = self::str($server, 'HTTPS');
-        $scheme = ($https !== '' && \strtolower($https) !== 'off') ? 'https' : (self::str($server, 'REQUEST_SCHEME') === 'https' ? 'https' : 'http');
-        $attributes['url.scheme'] = $scheme;
+        $https = isset($server['HTTPS']) && \is_string($server['HTTPS']) ? $server['HTTPS'] : '';
+        $attributes['url.scheme'] = ($https !== '' && \strtolower($https) !== 'off')
+            || (isset($server['REQUEST_SCHEME']) && $server['REQUEST_SCHEME'] === 'https') ? 'https' : 'http';
 
         $route = '';
-        if ($routeSource === 'script') {
-            $route = self::str($server, 'SCRIPT_NAME');
+        if ($routeSource === 'script' && isset($server['SCRIPT_NAME']) && \is_string($server['SCRIPT_NAME'])) {
+            $route = $server['SCRIPT_NAME'];
         }
         if ($route !== '') {
             $attributes['http.route'] = $route;
         }
 
-        $host = self::str($server, 'HTTP_HOST');
-        if ($host === '') {
-            $host = self::str($server, 'SERVER_NAME');
+        $host = isset($server['HTTP_HOST']) && \is_string($server['HTTP_HOST']) ? $server['HTTP_HOST'] : '';
+        if ($host === '' && isset($server['SERVER_NAME']) && \is_string($server['SERVER_NAME'])) {
+            $host = $server['SERVER_NAME'];
         }
         if ($host !== '') {
-            $attributes['server.address'] = self::stripPort($host);
+            // Without the port: [v6]:port keeps the brackets, name:port loses ":port".
+            if ($host[0] === '[') {
+                $close = \strpos($host, ']');
+                $attributes['server.address'] = $close === false ? $host : \substr($host, 0, $close + 1);
+            } else {
+                $colon = \strrpos($host, ':');
+                $attributes['server.address'] = $colon === false ? $host : \substr($host, 0, $colon);
+            }
         }
-        $port = self::str($server, 'SERVER_PORT');
+        $port = isset($server['SERVER_PORT']) && \is_string($server['SERVER_PORT']) ? $server['SERVER_PORT'] : '';
         if ($port !== '' && \strlen($port) <= 5 && \strspn($port, '0123456789') === \strlen($port)) {
             $attributes['server.port'] = (int) $port;
         }
-        $client = self::str($server, 'REMOTE_ADDR');
-        if ($client !== '') {
-            $attributes['client.address'] = $client;
+        if (isset($server['REMOTE_ADDR']) && \is_string($server['REMOTE_ADDR']) && $server['REMOTE_ADDR'] !== '') {
+            $attributes['client.address'] = $server['REMOTE_ADDR'];
         }
-        $agent = self::str($server, 'HTTP_USER_AGENT');
-        if ($agent !== '') {
-            $attributes['user_agent.original'] = $agent;
+        if (isset($server['HTTP_USER_AGENT']) && \is_string($server['HTTP_USER_AGENT']) && $server['HTTP_USER_AGENT'] !== '') {
+            $attributes['user_agent.original'] = $server['HTTP_USER_AGENT'];
         }
-        $protocol = self::str($server, 'SERVER_PROTOCOL');
-        if (\strncmp($protocol, 'HTTP/', 5) === 0) {
-            $attributes['network.protocol.version'] = \substr($protocol, 5);
+        if (isset($server['SERVER_PROTOCOL']) && \is_string($server['SERVER_PROTOCOL']) && \strncmp($server['SERVER_PROTOCOL'], 'HTTP/', 5) === 0) {
+            $attributes['network.protocol.version'] = \substr($server['SERVER_PROTOCOL'], 5);
         }
         $name = $route !== '' ? $nameMethod . ' ' . $route : $nameMethod;
         return [$name, $attributes];
@@ -1266,22 +1594,6 @@ final class HttpRequest
         }
         return \implode('&', $parts);
     }
-
-    /** @param array<string, mixed> $server */
-    private static function str(array $server, string $key): string
-    {
-        return isset($server[$key]) && \is_string($server[$key]) ? $server[$key] : '';
-    }
-
-    private static function stripPort(string $host): string
-    {
-        if ($host[0] === '[') {
-            $close = \strpos($host, ']');
-            return $close === false ? $host : \substr($host, 0, $close + 1);
-        }
-        $colon = \strrpos($host, ':');
-        return $colon === false ? $host : \substr($host, 0, $colon);
-    }
 }
 
 // ---- Bootstrap.php
@@ -1302,8 +1614,6 @@ final class Bootstrap
     private static $started = false;
     /** @var bool */
     private static $http = false;
-    /** @var int classes declared before the application's first line */
-    private static $classesBefore = 0;
     /**
      * How many times the final step moves itself to the end of the shutdown
      * queue, so that shutdown functions the application registers from its
@@ -1337,15 +1647,13 @@ final class Bootstrap
         } else {
             self::$http = true;
             $request = self::requestVariables();
-            $parent = TraceContext::fromHeaders(
-                isset($request['HTTP_TRACEPARENT']) ? $request['HTTP_TRACEPARENT'] : null,
-                isset($request['HTTP_TRACESTATE']) ? $request['HTTP_TRACESTATE'] : null
-            );
+            $parent = isset($request['HTTP_TRACEPARENT'])
+                ? TraceContext::fromHeaders($request['HTTP_TRACEPARENT'], isset($request['HTTP_TRACESTATE']) ? $request['HTTP_TRACESTATE'] : null)
+                : null;
             list($name, $attributes) = HttpRequest::describe($request, $config->routeSource);
             Tracer::activate($config, $parent);
             Tracer::startSpan($name, Span::KIND_SERVER, $attributes);
         }
-        self::$classesBefore = \count(\get_declared_classes());
         \register_shutdown_function([self::class, 'onShutdown']);
     }
 
@@ -1479,8 +1787,9 @@ final class Bootstrap
      */
     private static function outputIsSettled(): bool
     {
-        foreach (\ob_get_status(true) as $status) {
-            if (!isset($status['name']) || $status['name'] !== 'default output handler') {
+        // The handlers' names alone: ob_get_status(true) builds an array of seven fields per level.
+        foreach (\ob_list_handlers() as $name) {
+            if ($name !== 'default output handler') {
                 return false;
             }
         }
@@ -1493,12 +1802,15 @@ final class Bootstrap
      * would be cut off by an early fastcgi_finish_request(), so when any class
      * of the application declares __destruct we do not call it, and export
      * within the budget instead. Classes are listed in declaration order, so
-     * only those declared after the prepend are checked.
+     * only those declared after this one (the runtime's last class, declared
+     * by the prepend before the application's first line) are checked, from
+     * the newest back to it: the ~250 classes of PHP and its extensions
+     * before it are never compared.
      */
     private static function applicationHasDestructors(): bool
     {
         $classes = \get_declared_classes();
-        for ($i = self::$classesBefore, $n = \count($classes); $i < $n; $i++) {
+        for ($i = \count($classes) - 1; $i >= 0 && $classes[$i] !== self::class; $i--) {
             // Our own (e.g. the mysqli/PDO hooks, loaded after the runtime) never print from a destructor.
             if (\strncmp($classes[$i], 'Tracekit\\', 9) !== 0 && \method_exists($classes[$i], '__destruct')) {
                 return true;
@@ -1518,8 +1830,14 @@ final class Bootstrap
      */
     private static function requestVariables(): array
     {
+        // Each getenv() is a SAPI lookup plus the input filter (~1,500 instructions under php-fpm):
+        // SERVER_NAME only stands in for a missing Host header, and tracestate only goes with a traceparent.
         $out = [];
         foreach (HttpRequest::VARIABLES as $name) {
+            if (($name === 'SERVER_NAME' && isset($out['HTTP_HOST']) && $out['HTTP_HOST'] !== '')
+                || ($name === 'HTTP_TRACESTATE' && !isset($out['HTTP_TRACEPARENT']))) {
+                continue;
+            }
             $value = \getenv($name);
             if (\is_string($value)) {
                 $out[$name] = $value;
