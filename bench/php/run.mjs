@@ -73,9 +73,26 @@ function delayingProxy(targetPort) {
   return once(server, 'listening').then(() => ({ port: server.address().port, close: () => new Promise((r) => server.close(r)) }));
 }
 
-async function startSidecar(dir) {
+// The collector the sidecar forwards to: bench/sidecar/sink.mjs, a bare HTTP server that reads each
+// batch and answers 200. A deployment forwards protobuf over HTTP like this; a `file:` upstream would
+// make the sidecar re-encode every batch as OTLP/JSON, work a real sidecar never does.
+async function startSink() {
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'sidecar', 'sink.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+      if (line) resolve(JSON.parse(line).port);
+    });
+    child.once('exit', (code) => reject(new Error(`upstream sink exited ${code}`)));
+  });
+  return { port, stop: async () => { child.kill('SIGTERM'); await once(child, 'exit'); } };
+}
+
+async function startSidecar(dir, upstreamPort) {
   const socket = path.join(dir, 'otlp.sock');
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--listen', '127.0.0.1:0', '--socket', socket, '--upstream', `file:${path.join(dir, 'spans.jsonl')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--listen', '127.0.0.1:0', '--socket', socket, '--upstream', `http://127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const tcp = await new Promise((resolve, reject) => {
     child.stdout.on('data', (c) => {
@@ -120,7 +137,15 @@ function cpuMicros(pids) {
   return nanos / 1000;
 }
 /** Resolves once the process used under 1 ms of CPU in 100 ms (at most 5 s). */
-async function sidecarIdle(pid) {
+// The sidecar answers at once and forwards later (a batch seals at 8,192 spans or after 1 s): wait
+// until it holds nothing (queue_bytes 0, so the last batch of a run is counted with that run), then
+// until it has been idle for 100 ms.
+async function sidecarIdle(sidecar) {
+  for (let waited = 0; waited < 5000; waited += 50) {
+    if (/^tracekit_sidecar_queue_bytes 0$/m.test(await sidecar.metrics())) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const pid = sidecar.pid;
   for (let waited = 0, last = cpuMicros([pid]); waited < 5000; waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const now = cpuMicros([pid]);
@@ -155,7 +180,9 @@ const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 try {
   const db = await startMariaDB({ sqlFiles: [path.join(appDir, 'sql/schema.sql'), path.join(appDir, 'sql/seed.sql')] });
   started.push(() => db.stop());
-  const sidecar = await startSidecar(tmp);
+  const sink = await startSink();
+  started.push(() => sink.stop());
+  const sidecar = await startSidecar(tmp, sink.port);
   started.push(() => sidecar.stop());
   const proxy = await delayingProxy(sidecar.port);
   started.push(() => proxy.close());
@@ -196,10 +223,10 @@ try {
         const workers = childrenOf(c.fpm.pid);
         // The sidecar batches and writes upstream after answering: let the previous run's deferred
         // work finish before the window opens, and this run's before it closes.
-        await sidecarIdle(sidecar.pid);
+        await sidecarIdle(sidecar);
         const before = { php: cpuMicros(workers), sidecar: cpuMicros([sidecar.pid]) };
         const loaded = await wrk(c.nginx.url + page.path, 2, 8, SECONDS);
-        await sidecarIdle(sidecar.pid);
+        await sidecarIdle(sidecar);
         loaded.phpCpu = (cpuMicros(workers) - before.php) / loaded.requests;
         loaded.sidecarCpu = (cpuMicros([sidecar.pid]) - before.sidecar) / loaded.requests;
         r.loaded.push(loaded);
@@ -215,7 +242,7 @@ try {
   const lines = [];
   lines.push('## php bootstrap', '');
   lines.push('wrk against nginx + php-fpm 8.2 (4 static workers, the distribution php.ini with opcache) serving examples/legacy-app with MariaDB, every configuration side by side in one run, rounds alternating the order; medians of ' + ROUNDS + ' rounds. Loaded: `wrk -t2 -c8 -d' + SECONDS + 's`; unloaded latency: `wrk -t1 -c1`. Goal: traced (sidecar) ≥ 0.95× the untraced req/s and ≤ 0.3 ms added at p50.', '');
-  lines.push('- **off**: no prepend; **disabled**: prepend loaded, `TRACEKIT_DISABLED=1`; **sidecar**: root span exported to the real sidecar over its unix socket (default 5 ms budget);');
+  lines.push('- **off**: no prepend; **disabled**: prepend loaded, `TRACEKIT_DISABLED=1`; **sidecar**: root span exported to the real sidecar over its unix socket (default 5 ms budget), the sidecar forwarding its batches as OTLP/HTTP protobuf to `bench/sidecar/sink.mjs` (a bare server standing in for the collector; runs before this change used a `file:` upstream, which re-encodes every batch as JSON and inflated the sidecar\'s CPU per export);');
   if (BASELINE !== null) lines.push(`- **sidecar, baseline prepend**: the same as sidecar, through \`${path.basename(path.dirname(path.resolve(BASELINE)))}/tracekit-prepend.php\` and its runtime (\`--baseline-prepend\`), written by ${BASELINE_LABEL} — before/after side by side.`);
   lines.push(`- **direct ${DELAY_MS} ms**: tracekit's exporter sending straight to a collector stand-in (the sidecar's TCP port) behind a Node proxy that holds every chunk ${DELAY_MS} ms each way (a proxy, not netem in a network namespace as the issue asked: the TCP handshake itself is not delayed), budget 100 ms; **sync ${DELAY_MS} ms**: not tracekit — \`bench/php/sync-export-prepend.php\`, a synchronous exporter at shutdown (new connection per request, waits for the answer, as the official SDK does) to the same stand-in.`, '');
   for (const page of PAGES) {
@@ -244,7 +271,7 @@ try {
     }
     lines.push('');
   }
-  lines.push(`- CPU per request: user + system time of the pool's php-fpm workers (and of the sidecar process) from /proc during the loaded runs, divided by the requests wrk completed; on-CPU nanoseconds from /proc/PID/task/*/schedstat. It is the number the load on the machine disturbs least (cold caches after other processes ran still count); the sidecar's window opens and closes only once it has been idle for 100 ms, so the batching and upstream writes it defers are counted with the run that caused them.`);
+  lines.push(`- CPU per request: user + system time of the pool's php-fpm workers (and of the sidecar process) from /proc during the loaded runs, divided by the requests wrk completed; on-CPU nanoseconds from /proc/PID/task/*/schedstat. It is the number the load on the machine disturbs least (cold caches after other processes ran still count); the sidecar's window opens and closes only once its queue is empty and it has been idle for 100 ms, so the batching and upstream writes it defers are counted with the run that caused them.`);
   lines.push('- Reading: the client barely waits (the response is released before the export, and the export never waits for an answer), but on a host whose cores are all busy every microsecond of CPU is throughput, and a traced request costs php-fpm plus the sidecar two to four times the CPU of an untraced one; the sidecar\'s own work per export is the largest part. The ≥ 0.95× goal needs CPU headroom on the host or a much cheaper sidecar ingest path: even a PHP side costing nothing would leave the ratio near off ÷ (off + sidecar). php-fpm workers cannot batch across requests without shared memory (APCu), which the bootstrap must not require.');
   lines.push(`- What tracing adds inside php-fpm, in instructions (deterministic, unlike time): \`node bench/php/instructions.mjs\` runs one worker under valgrind callgrind (about.php; 2026-11-21 08:50): off 140,500 instructions per request; prepend with tracing disabled +6,800; not sampled +80,000; traced to the sidecar **+171,000** (+210,700 through the session-start bootstrap, side by side). Step by step, each step cut off in a copy of the generated files: runtime include 3,300, Config::resolve 13,900, CGI variables + HttpRequest::describe 21,300, Tracer::activate + root span 26,000, shutdown hops up to the spans' end 23,000, output/destructor checks + \`fastcgi_finish_request()\` 12,400 (21,400 before), OTLP/JSON with the resource 48,900 (65,600 before), the export 15,700. What changed: the encoder writes the structure as a \`%s\` template and escapes every string in one \`json_encode()\` of a flat list (\`JSON_HEX_QUOT\` makes splitting it exact), known attribute keys unescaped; the destructor check walks back from the newest class to the runtime's instead of searching PHP's ~250 classes, and no \`get_declared_classes()\` at start; \`ob_list_handlers()\` for \`ob_get_status(true)\`. Rewriting Config::resolve and describe with fewer calls measured no change (the 14 + 12 \`getenv()\` and the opcodes themselves dominate; \`getenv()\` costs ~400 instructions when unset). In CPU time those 39,700 fewer instructions did not show: \`node bench/php/cpu.mjs --rounds 7 --prepend 'session start=…'\` (one worker, sequential requests, CPU from schedstat; 2026-11-21 08:57, load ~5.5) measured tracing to the sidecar at +79.4 µs per request against +79.5 µs through the session-start bootstrap (not sampled +28.9 µs, prepend alone +4.7 µs), round-to-round spread ±10 µs. Instructions explain about half of those ~80 µs; the rest is kernel work around the export (11 system calls, the write waking the sidecar, which then often takes the CPU) and the cold caches every request starts with.`);
   lines.push(`- The PHP side outside the network, warm loops in php-cli with opcache (\`php -d opcache.enable_cli=1 bench/php/encode.php\`, 2026-11-21 08:40, load ~3–4): OTLP/JSON of one span with its resource 5.6 µs (1.4 kB), six spans 15 µs (4.3 kB), fifty 86 µs (30 kB); the same requests through a hand-written protobuf encoder in PHP (\`bench/php/protobuf-encoder.php\`) are 2.2× smaller but 2.4–2.6× slower to build, hence JSON. Every request starts on cold caches (nginx, wrk, the sidecar and the other workers ran in between), which a loop never pays: the same code costs 2–5× more per request in php-fpm. strace of one worker: tracing adds 11 system calls per request (two stats, three getpid, getrandom, uname, the persistent socket's liveness recv, the drained answer and its EAGAIN, the send).`);

@@ -71,8 +71,31 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+// The collector stand-in: bench/sidecar/sink.mjs reads each batch and answers 200. A `file:` upstream
+// would make the sidecar re-encode every batch as OTLP/JSON, work a deployed sidecar never does.
+const sink = spawn(process.execPath, [path.join(root, 'bench', 'sidecar', 'sink.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const sinkPort = await new Promise((resolve, reject) => {
+  let text = '';
+  sink.stdout.on('data', (chunk) => {
+    text += chunk;
+    const line = text.split('\n').find((l) => l.includes('"msg":"listening"'));
+    if (line) resolve(JSON.parse(line).port);
+  });
+  sink.once('exit', (code) => reject(new Error(`upstream sink exited ${code}`)));
+});
 const socketPath = path.join(tmp, 'otlp.sock');
-const sidecar = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--no-listen', '--socket', socketPath, '--upstream', `file:${path.join(tmp, 'spans.jsonl')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+const sidecar = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--no-listen', '--socket', socketPath, '--upstream', `http://127.0.0.1:${sinkPort}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+const queueEmpty = () =>
+  new Promise((resolve, reject) => {
+    http
+      .get({ socketPath, path: '/metrics' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(/^tracekit_sidecar_queue_bytes 0$/m.test(text)));
+      })
+      .on('error', reject);
+  });
 try {
   let out = '';
   await new Promise((resolve, reject) => {
@@ -97,8 +120,9 @@ try {
     for (const b of round % 2 === 0 ? bodies : [...bodies].reverse()) {
       const before = cpuNanos(sidecar.pid);
       for (let i = 0; i < REQUESTS; i++) await post(b);
-      // Work the sidecar defers (batching, the upstream write) belongs to this cell: wait until it
-      // has been idle for 100 ms (at most 5 s) before reading its CPU time.
+      // Work the sidecar defers (batching, the upstream write) belongs to this cell: wait until its
+      // queue is empty (a batch seals after 1 s) and it has been idle for 100 ms before reading its CPU time.
+      for (let waited = 0; waited < 5000 && !(await queueEmpty()); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       for (let waited = 0, last = cpuNanos(sidecar.pid); waited < 5000; waited += 100) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         const now = cpuNanos(sidecar.pid);
@@ -116,5 +140,6 @@ try {
     sidecar.kill('SIGTERM');
     await once(sidecar, 'exit');
   }
+  sink.kill('SIGTERM');
   rmSync(tmp, { recursive: true, force: true });
 }
