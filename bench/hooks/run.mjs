@@ -212,8 +212,8 @@ try {
       : []),
     `- At export, once per request (\`Tracer::takeFinished()\`, before the OTLP/JSON encoding): each call made into a Span (its id,`,
     `  timestamps, attributes) ${us(result.takeFinishedMicrosPerSpan)} per span in this loop (${us(takeMicro)} warm); not in the query loop, and not in the table.`,
-    '  Bootstrap calls it at shutdown just before `fastcgi_finish_request()`, so under php-fpm the client still waits for it;',
-    '  taking the spans after that call would move it out of the response time.',
+    '  Under php-fpm Bootstrap calls it at shutdown after `fastcgi_finish_request()` (where that is safe), so the response does',
+    '  not wait for it; php CPU it still is.',
     ...(select1
       ? [`  Counting it, a traced \`SELECT 1\` costs ${us(select1.tracedCpuMicros - select1.plainCpuMicros + result.takeFinishedMicrosPerSpan)} of php CPU more than an untraced one.`]
       : []),

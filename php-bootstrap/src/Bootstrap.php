@@ -136,13 +136,16 @@ final class Bootstrap
             self::recordFatal($root, (string) $last['message'], isset($last['file']) ? (string) $last['file'] : '', isset($last['line']) ? (int) $last['line'] : 0, $end);
         }
         Tracer::endAll($end);
-        $spans = Tracer::takeFinished();
-        if ($spans === []) {
-            return;
-        }
+        // The sampled root has ended, so there is something to export: release the client first.
         if (self::$http && $config->finishRequest && \PHP_SAPI === 'fpm-fcgi' && \function_exists('fastcgi_finish_request')
             && self::outputIsSettled() && !self::applicationHasDestructors()) {
             \fastcgi_finish_request();
+        }
+        // Queries are kept as compact records until now (Tracer::beginCall); making them into Spans costs
+        // ~0.4 µs each, which the response no longer waits for.
+        $spans = Tracer::takeFinished();
+        if ($spans === []) {
+            return;
         }
         $body = OtlpJson::encode($spans, ResourceInfo::attributes($config), $config->version, Tracer::droppedSpans());
         if ($body !== '') {

@@ -24,7 +24,7 @@ namespace Tracekit\Prepend;
             // A runtime of the wrong size (truncated, replaced, half-copied) is never compiled. One
             // stat: a missing file only warns (swallowed) and gives false; a directory or FIFO has
             // another size; an unreadable file fails the checksum below unless opcache already holds it.
-            if (\filesize($runtime) !== 72680) {
+            if (\filesize($runtime) !== 72951) {
                 $runtime = null;
             }
             // Nor one with the wrong checksum: some damage compiles into a fatal error that no
@@ -32,7 +32,7 @@ namespace Tracekit\Prepend;
             // script that failed to compile) the check is skipped: crc32 of the file costs ~13 µs.
             if ($runtime !== null && !(\function_exists('opcache_is_script_cached') && \opcache_is_script_cached($runtime))) {
                 $crc = \function_exists('hash_file') ? \hash_file('crc32b', $runtime) : \sprintf('%08x', \crc32((string) \file_get_contents($runtime)));
-                if ($crc !== 'c007fbbd') {
+                if ($crc !== 'a97e50ff') {
                     $runtime = null;
                 }
             }
