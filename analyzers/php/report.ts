@@ -10,7 +10,7 @@ export type OtherDbApi = 'pgsql' | 'sqlsrv' | 'oci8' | 'sqlite3';
 
 /** How a file was analysed. */
 export type FileAnalysis =
-  /** Parsed to an AST: every rule applies. */
+  /** Fully analysed, every rule applies: parsed to an AST, or read by the token tiers that give the same facts (docs/audit.md). */
   | 'ast'
   /** The parser rejected it; counted from its tokens (see docs/audit.md). */
   | 'tokens'

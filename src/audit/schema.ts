@@ -13,7 +13,7 @@ const share = z.number().min(0).max(1);
 
 const perFile = z.strictObject({
   path: z.string().describe('Relative to root, with forward slashes.'),
-  analysis: z.enum(['ast', 'tokens', 'no-evidence']).describe('ast: parsed; tokens: did not parse, counted from tokens; no-evidence: holds no word any rule looks for, not parsed.'),
+  analysis: z.enum(['ast', 'tokens', 'no-evidence']).describe('ast: fully analysed, every rule applies (parsed, or read by the token tiers that give the same facts; see docs/audit.md); tokens: did not parse, counted from tokens; no-evidence: holds no word any rule looks for.'),
   mysqliCallSites: count,
   mysqliNewInstances: count,
   pdoNewInstances: count,
