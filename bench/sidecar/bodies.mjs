@@ -1,17 +1,6 @@
 // Request bodies shared by the sidecar benchmarks. Deterministic: the same
 // seed gives the same bytes on every run.
-
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../lib/prng.mjs';
 
 const QUERIES = [
   'SELECT id, name, price FROM products WHERE category_id = ? ORDER BY name LIMIT ?',
