@@ -11,13 +11,13 @@
 // first measures the three placements (bench/hooks/roundtrip.php).
 // Run after `npm run build`, under the shared benchmark lock:
 //   flock /tmp/tracekit-bench.lock node bench/hooks/run.mjs [--write] [--n 10000] [--rounds 5] [--cpu 1 | --no-pin]
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startSidecar } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -55,17 +55,10 @@ let sidecar;
 try {
   const appDir = path.join(root, 'examples', 'legacy-app');
   db = await startMariaDB({ sqlFiles: [path.join(appDir, 'sql', 'schema.sql'), path.join(appDir, 'sql', 'seed.sql')] });
-  const socket = path.join(dir, 'otlp.sock');
+  // A file: upstream, so that the spans can be read back below (this bench times PHP, not the sidecar).
   const spansFile = path.join(dir, 'spans.jsonl');
-  sidecar = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--no-listen', '--socket', socket, '--upstream', `file:${spansFile}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    let out = '';
-    sidecar.stdout.on('data', (c) => {
-      out += c;
-      if (out.includes('"msg":"listening"')) resolve();
-    });
-    sidecar.once('exit', (code) => reject(new Error(`sidecar exited ${code}`)));
-  });
+  sidecar = await startSidecar({ dir, upstream: `file:${spansFile}` });
+  const { socket } = sidecar;
   const boot = path.join(dir, 'boot');
   await writePhpInit(planPhpInit({ outDir: boot, cwd: dir, serviceName: 'hooks-bench', endpoint: `unix://${socket}` }));
   const plan = {
@@ -260,11 +253,7 @@ try {
     writeFileSync(file, text);
   }
 } finally {
-  if (sidecar && sidecar.exitCode === null) {
-    const exited = once(sidecar, 'exit');
-    sidecar.kill('SIGTERM');
-    await exited;
-  }
+  await sidecar?.stop();
   await db?.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,13 +10,13 @@
 //                          [--prepend NAME=FILE ...]   (more prepends, traced to the same sidecar)
 // Run after `npm run build`, under the shared lock:
 //   flock /tmp/tracekit-bench.lock node bench/php/cpu.mjs
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cpuNanos, startSidecar } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -44,42 +44,17 @@ const { startNginx } = await import(pathToFileURL(path.join(helpersOut, 'nginx.j
 const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
 const appDir = path.join(root, 'examples', 'legacy-app');
 
-/** On-CPU nanoseconds of every thread of these processes so far. */
-function cpuNanos(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      for (const task of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // exited
-    }
-  }
-  return total;
-}
 const childrenOf = (pid) => execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((x) => x.trim()).filter(Boolean).map(Number);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function startSidecar(dir) {
-  const socket = path.join(dir, 'otlp.sock');
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--no-listen', '--socket', socket, '--upstream', `file:${path.join(dir, 'spans.jsonl')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      out += c;
-      if (out.includes('"msg":"listening"')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`sidecar exited ${code}`)));
-  });
-  return { socket, pid: child.pid, stop: async () => { child.kill('SIGTERM'); await once(child, 'exit'); } };
-}
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tk-php-cpu-'));
 const started = [];
 try {
-  const sidecar = await startSidecar(tmp);
+  // Forwarding to a collector stand-in over HTTP, as deployed (see bench/lib/process.mjs).
+  const sidecar = await startSidecar({ dir: tmp });
   started.push(() => sidecar.stop());
   await writePhpInit(planPhpInit({ outDir: path.join(tmp, 'bootstrap'), cwd: tmp, serviceName: 'bench', endpoint: `unix://${sidecar.socket}` }));
   const prepend = path.join(tmp, 'bootstrap', 'tracekit-prepend.php');
@@ -104,11 +79,13 @@ try {
   for (const c of configs) await execFileAsync('wrk', ['-t1', '-c1', '-d1s', url(c)]);
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of round % 2 === 0 ? configs : [...configs].reverse()) {
+      await sidecar.drained();
       const before = { php: cpuNanos(c.worker), sidecar: cpuNanos([sidecar.pid]) };
       const { stdout } = await execFileAsync('wrk', ['-t1', '-c1', `-d${SECONDS}s`, url(c)], { encoding: 'utf8' });
       const requests = Number(/(\d+) requests in/.exec(stdout)[1]);
       if (/Non-2xx/.test(stdout)) throw new Error(`${c.name}: non-2xx answers\n${stdout}`);
       c.php.push((cpuNanos(c.worker) - before.php) / requests / 1000);
+      await sidecar.drained();
       c.sidecar.push((cpuNanos([sidecar.pid]) - before.sidecar) / requests / 1000);
     }
   }

@@ -18,6 +18,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startSidecar } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -97,16 +98,8 @@ async function workerInstructions(dir, c, n) {
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tk-php-ir-'));
 let sidecar = null;
 try {
-  const socket = path.join(tmp, 'otlp.sock');
-  sidecar = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--no-listen', '--socket', socket, '--upstream', `file:${path.join(tmp, 'spans.jsonl')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    sidecar.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('"msg":"listening"')) resolve();
-    });
-    sidecar.once('exit', (code) => reject(new Error(`sidecar exited ${code}`)));
-  });
+  sidecar = await startSidecar({ dir: tmp });
+  const { socket } = sidecar;
   await writePhpInit(planPhpInit({ outDir: path.join(tmp, 'bootstrap'), cwd: tmp, serviceName: 'bench', endpoint: `unix://${socket}` }));
   const prepend = path.join(tmp, 'bootstrap', 'tracekit-prepend.php');
   const toSidecar = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${socket}` };
@@ -125,9 +118,6 @@ try {
     console.log(`${c.name.padEnd(24)}${Math.round(perRequest).toLocaleString('en-US').padStart(10)}   added ${Math.round(perRequest - off).toLocaleString('en-US').padStart(9)}`);
   }
 } finally {
-  if (sidecar !== null && sidecar.exitCode === null) {
-    sidecar.kill('SIGTERM');
-    await once(sidecar, 'exit');
-  }
+  if (sidecar !== null) await sidecar.stop();
   rmSync(tmp, { recursive: true, force: true });
 }

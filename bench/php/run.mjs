@@ -12,14 +12,15 @@
 // Loaded: wrk -t2 -c8; unloaded latency: wrk -t1 -c1. Rounds alternate the
 // configurations; medians are reported. Run after `npm run build`:
 //   node bench/php/run.mjs [--write] [--seconds N] [--rounds N]
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cpuNanos, startSidecar } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -73,38 +74,6 @@ function delayingProxy(targetPort) {
   return once(server, 'listening').then(() => ({ port: server.address().port, close: () => new Promise((r) => server.close(r)) }));
 }
 
-// The collector the sidecar forwards to: bench/sidecar/sink.mjs, a bare HTTP server that reads each
-// batch and answers 200. A deployment forwards protobuf over HTTP like this; a `file:` upstream would
-// make the sidecar re-encode every batch as OTLP/JSON, work a real sidecar never does.
-async function startSink() {
-  const child = spawn(process.execPath, [path.join(root, 'bench', 'sidecar', 'sink.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      out += c;
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      if (line) resolve(JSON.parse(line).port);
-    });
-    child.once('exit', (code) => reject(new Error(`upstream sink exited ${code}`)));
-  });
-  return { port, stop: async () => { child.kill('SIGTERM'); await once(child, 'exit'); } };
-}
-
-async function startSidecar(dir, upstreamPort) {
-  const socket = path.join(dir, 'otlp.sock');
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'tracekit.js'), 'sidecar', '--listen', '127.0.0.1:0', '--socket', socket, '--upstream', `http://127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const tcp = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      out += c;
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      if (line) resolve(JSON.parse(line).tcp);
-    });
-    child.once('exit', (code) => reject(new Error(`sidecar exited ${code}`)));
-  });
-  return { socket, pid: child.pid, port: Number(tcp.split(':')[1]), metrics: async () => (await fetch(`http://${tcp}/metrics`)).text(), stop: async () => { child.kill('SIGTERM'); await once(child, 'exit'); } };
-}
-
 // Asynchronous on purpose: the delaying proxy lives in this process and must keep forwarding while wrk runs.
 async function wrk(url, threads, connections, seconds) {
   const { stdout: text } = await execFileAsync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
@@ -121,38 +90,8 @@ async function wrk(url, threads, connections, seconds) {
   return { rps, requests, p50: pct(50), p99: pct(99), non2xx: non2xx ? Number(non2xx[1]) : 0, errors: errors ? errors[1] : '' };
 }
 
-/**
- * On-CPU time (µs) of every thread of these processes so far, from
- * /proc/PID/task/TID/schedstat: nanoseconds, where /proc/PID/stat counts 10 ms ticks.
- */
-function cpuMicros(pids) {
-  let nanos = 0;
-  for (const pid of pids) {
-    try {
-      for (const task of readdirSync(`/proc/${pid}/task`)) nanos += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // exited
-    }
-  }
-  return nanos / 1000;
-}
-/** Resolves once the process used under 1 ms of CPU in 100 ms (at most 5 s). */
-// The sidecar answers at once and forwards later (a batch seals at 8,192 spans or after 1 s): wait
-// until it holds nothing (queue_bytes 0, so the last batch of a run is counted with that run), then
-// until it has been idle for 100 ms.
-async function sidecarIdle(sidecar) {
-  for (let waited = 0; waited < 5000; waited += 50) {
-    if (/^tracekit_sidecar_queue_bytes 0$/m.test(await sidecar.metrics())) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const pid = sidecar.pid;
-  for (let waited = 0, last = cpuMicros([pid]); waited < 5000; waited += 100) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = cpuMicros([pid]);
-    if (now - last < 1000) return;
-    last = now;
-  }
-}
+/** On-CPU time (µs) of every thread of these processes so far. */
+const cpuMicros = (pids) => cpuNanos(pids) / 1000;
 function childrenOf(pid) {
   try {
     return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((x) => x.trim()).filter(Boolean).map(Number);
@@ -180,9 +119,8 @@ const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 try {
   const db = await startMariaDB({ sqlFiles: [path.join(appDir, 'sql/schema.sql'), path.join(appDir, 'sql/seed.sql')] });
   started.push(() => db.stop());
-  const sink = await startSink();
-  started.push(() => sink.stop());
-  const sidecar = await startSidecar(tmp, sink.port);
+  // Forwarding to bench/sidecar/sink.mjs, a collector stand-in, as deployed (see bench/lib/process.mjs).
+  const sidecar = await startSidecar({ dir: tmp, tcp: true });
   started.push(() => sidecar.stop());
   const proxy = await delayingProxy(sidecar.port);
   started.push(() => proxy.close());
@@ -223,10 +161,10 @@ try {
         const workers = childrenOf(c.fpm.pid);
         // The sidecar batches and writes upstream after answering: let the previous run's deferred
         // work finish before the window opens, and this run's before it closes.
-        await sidecarIdle(sidecar);
+        await sidecar.drained();
         const before = { php: cpuMicros(workers), sidecar: cpuMicros([sidecar.pid]) };
         const loaded = await wrk(c.nginx.url + page.path, 2, 8, SECONDS);
-        await sidecarIdle(sidecar);
+        await sidecar.drained();
         loaded.phpCpu = (cpuMicros(workers) - before.php) / loaded.requests;
         loaded.sidecarCpu = (cpuMicros([sidecar.pid]) - before.sidecar) / loaded.requests;
         r.loaded.push(loaded);
@@ -275,7 +213,7 @@ try {
   lines.push('- Reading: the client barely waits (the response is released before the export, and the export never waits for an answer), but on a host whose cores are all busy every microsecond of CPU is throughput, and a traced request costs php-fpm plus the sidecar two to four times the CPU of an untraced one; the sidecar\'s own work per export is the largest part. The ≥ 0.95× goal needs CPU headroom on the host or a much cheaper sidecar ingest path: even a PHP side costing nothing would leave the ratio near off ÷ (off + sidecar). php-fpm workers cannot batch across requests without shared memory (APCu), which the bootstrap must not require.');
   lines.push(`- What tracing adds inside php-fpm, in instructions (deterministic, unlike time): \`node bench/php/instructions.mjs\` runs one worker under valgrind callgrind (about.php; 2026-11-21 08:50): off 140,500 instructions per request; prepend with tracing disabled +6,800; not sampled +80,000; traced to the sidecar **+171,000** (+210,700 through the session-start bootstrap, side by side). Step by step, each step cut off in a copy of the generated files: runtime include 3,300, Config::resolve 13,900, CGI variables + HttpRequest::describe 21,300, Tracer::activate + root span 26,000, shutdown hops up to the spans' end 23,000, output/destructor checks + \`fastcgi_finish_request()\` 12,400 (21,400 before), OTLP/JSON with the resource 48,900 (65,600 before), the export 15,700. What changed: the encoder writes the structure as a \`%s\` template and escapes every string in one \`json_encode()\` of a flat list (\`JSON_HEX_QUOT\` makes splitting it exact), known attribute keys unescaped; the destructor check walks back from the newest class to the runtime's instead of searching PHP's ~250 classes, and no \`get_declared_classes()\` at start; \`ob_list_handlers()\` for \`ob_get_status(true)\`. Rewriting Config::resolve and describe with fewer calls measured no change (the 14 + 12 \`getenv()\` and the opcodes themselves dominate; \`getenv()\` costs ~400 instructions when unset). In CPU time those 39,700 fewer instructions did not show: \`node bench/php/cpu.mjs --rounds 7 --prepend 'session start=…'\` (one worker, sequential requests, CPU from schedstat; 2026-11-21 08:57, load ~5.5) measured tracing to the sidecar at +79.4 µs per request against +79.5 µs through the session-start bootstrap (not sampled +28.9 µs, prepend alone +4.7 µs), round-to-round spread ±10 µs. Instructions explain about half of those ~80 µs; the rest is kernel work around the export (11 system calls, the write waking the sidecar, which then often takes the CPU) and the cold caches every request starts with.`);
   lines.push(`- The PHP side outside the network, warm loops in php-cli with opcache (\`php -d opcache.enable_cli=1 bench/php/encode.php\`, 2026-11-21 08:40, load ~3–4): OTLP/JSON of one span with its resource 5.6 µs (1.4 kB), six spans 15 µs (4.3 kB), fifty 86 µs (30 kB); the same requests through a hand-written protobuf encoder in PHP (\`bench/php/protobuf-encoder.php\`) are 2.2× smaller but 2.4–2.6× slower to build, hence JSON. Every request starts on cold caches (nginx, wrk, the sidecar and the other workers ran in between), which a loop never pays: the same code costs 2–5× more per request in php-fpm. strace of one worker: tracing adds 11 system calls per request (two stats, three getpid, getrandom, uname, the persistent socket's liveness recv, the drained answer and its EAGAIN, the send).`);
-  lines.push(`- Format, what an export costs the sidecar (\`flock /tmp/tracekit-bench.lock node bench/php/sidecar-format.mjs --rounds 9 --requests 2000\`, 2026-11-21 09:07, load ~3–5; the runtime's own bodies, sequential keep-alive POSTs, the sidecar's CPU including what it defers, medians): 1 span as JSON 209 µs against the same span as protobuf 37 µs; 6 spans 272 against 264 µs. The JSON one-span cost is bimodal and follows the order of the cells: 49–57 µs in every round where it came last, 209–381 µs where it came first (protobuf 33–60 µs throughout) — a state of the sidecar, not of the body. In its fast state JSON costs the sidecar ~18 µs more than protobuf, less than building protobuf in PHP costs (~9 µs more for 1 span and ~21 µs for 6 in a warm loop, more on a request's cold path), so JSON stays; the slow state is for the sidecar to explain.`);
+  lines.push(`- Format, what an export costs the sidecar (\`flock /tmp/tracekit-bench.lock node bench/php/sidecar-format.mjs --rounds 9 --requests 2000\`, 2026-11-21 09:42, load ~0.4–1; the runtime's own bodies, sequential keep-alive POSTs, the sidecar forwarding to an HTTP sink, its CPU including what it defers, medians): 1 span as JSON 81 µs against the same span as protobuf 61 µs; 6 spans 104 against 76 µs; the first round of each body is 1.5–2.5× the others (warm-up). An earlier run (09:07) saw the one-span JSON cost swing between ~50 and 209–381 µs with the order of the cells: that bench forwarded to a \`file:\` upstream (every batch re-encoded as JSON) and read the CPU before the last batch had sealed (after 1 s), so a cell was charged with its predecessor's flush; both are fixed. JSON costs the sidecar ~20–28 µs more than protobuf, about what building protobuf in PHP costs more (~9 µs for 1 span and ~21 µs for 6 in a warm loop, more on a request's cold path), so JSON stays; the difference is worth a trial with protobuf built in the runtime.`);
   lines.push('- Before this session (BENCHMARKS of 07:12, same command): ratio 0.467 (about.php) / 0.672 (product.php); php-fpm CPU added by tracing 82 / 96 µs per request; sidecar 62 / 198 µs per export.');
   lines.push(`- Spans the sidecar received during the run: ${received ? received[1] : 'unknown'}.`);
   lines.push(`- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Command: \`node bench/php/run.mjs --write${BASELINE === null ? '' : ` --baseline-prepend ${path.basename(path.dirname(path.resolve(BASELINE)))}/tracekit-prepend.php`}\` (after \`npm run build\`, under \`flock /tmp/tracekit-bench.lock\`).`);

@@ -17,9 +17,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dbSpansJson, phpExportJson } from './bodies.mjs';
+import { spawnListening, stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
@@ -55,32 +55,18 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-function start(cmd, argv, readyMsg = 'listening') {
-  const child = spawn(cmd, argv, {
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function start(argv) {
+  const { child, ready } = spawnListening(argv, {
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}), ...(compression !== undefined ? { TRACEKIT_UPSTREAM_COMPRESSION: compression } : {}) },
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      let msg;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (msg.msg === readyMsg) resolve({ child, port: msg.port ?? Number(String(msg.tcp).split(':').pop()) });
-    });
-    child.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}`)));
-  });
+  const msg = await ready;
+  return { child, port: msg.port ?? Number(String(msg.tcp).split(':').pop()) };
 }
 
 async function stop(p) {
-  if (!p || p.child.exitCode !== null) return;
-  const done = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  await done;
+  if (p) await stopChild(p.child);
 }
 
 /** One OTLP/protobuf export request of `spans` DB spans (bodies.mjs), transcoded once here. */
@@ -178,9 +164,9 @@ await writeFile(
 const sinkScript = path.join(root, 'bench/sidecar/sink.mjs');
 const tracekit = path.join(root, 'bin/tracekit.js');
 
-const baseline = await start(process.execPath, [sinkScript, '0']);
-const upstream = await start(process.execPath, [sinkScript, '0']);
-const sidecar = await start(process.execPath, [tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${upstream.port}`, '--max-queue-bytes', String(maxQueueBytes), '--log-level', 'warn']);
+const baseline = await start([sinkScript, '0']);
+const upstream = await start([sinkScript, '0']);
+const sidecar = await start([tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${upstream.port}`, '--max-queue-bytes', String(maxQueueBytes), '--log-level', 'warn']);
 
 const rows = [];
 try {
@@ -231,7 +217,7 @@ if (only !== 'ingest') {
   await stop(upstream);
   const spoolDir = path.join(dir, 'spool');
   const outageQueue = 16 * 1024 * 1024;
-  const outageSidecar = await start(process.execPath, [
+  const outageSidecar = await start([
     tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${deadPort}`,
     '--max-queue-bytes', String(outageQueue), '--spool-dir', spoolDir, '--max-spool-bytes', '256MiB', '--log-level', 'error',
   ]);
@@ -252,7 +238,7 @@ if (only !== 'ingest') {
   clearInterval(sampler);
   let acceptedDuringOutage = await metric(outageSidecar.port, 'tracekit_sidecar_items_accepted_total');
   // Upstream back: everything accepted must arrive.
-  const back = await start(process.execPath, [sinkScript, String(deadPort)]);
+  const back = await start([sinkScript, String(deadPort)]);
   const t0 = Date.now();
   let forwarded = 0;
   while (Date.now() - t0 < 120_000) {
