@@ -11,10 +11,7 @@
  * lexer's speed (bench/audit-engine.mjs), and parsed only when another file
  * needs their types.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const TOKEN_IDS = (require('php-parser/src/tokens.js') as { names: Record<string, number> }).names;
+import { tokenId, T_STRING, T_NAME_QUALIFIED, T_NAME_FULLY_QUALIFIED, T_NAME_RELATIVE, T_VARIABLE, T_OBJECT_OPERATOR, T_NULLSAFE, T_DOUBLE_COLON, T_ELLIPSIS, T_STRING_LITERAL } from './token-ids.js';
 
 export interface TokenStream {
   kinds: Array<number | string>;
@@ -36,21 +33,6 @@ export interface TokenStream {
 
 /** A docblock tag the typing rules read (the same tags ast-facts.ts reads). */
 const TYPE_TAG = /@(?:var|param|return|phpstan-var|psalm-var)\s+\S/;
-
-export function tokenId(name: string): number {
-  return TOKEN_IDS[name] ?? -1;
-}
-
-const T_STRING = tokenId('T_STRING');
-const T_NAME_QUALIFIED = tokenId('T_NAME_QUALIFIED');
-const T_NAME_FULLY_QUALIFIED = tokenId('T_NAME_FULLY_QUALIFIED');
-const T_NAME_RELATIVE = tokenId('T_NAME_RELATIVE');
-const T_VARIABLE = tokenId('T_VARIABLE');
-const T_OBJECT_OPERATOR = tokenId('T_OBJECT_OPERATOR');
-const T_NULLSAFE = tokenId('T_NULLSAFE_OBJECT_OPERATOR');
-const T_DOUBLE_COLON = tokenId('T_DOUBLE_COLON');
-const T_ELLIPSIS = tokenId('T_ELLIPSIS');
-const T_STRING_LITERAL = tokenId('T_CONSTANT_ENCAPSED_STRING');
 
 const KEYWORDS = new Map<string, number>(
   (

@@ -9,7 +9,8 @@
 import { pruneScopes } from './ast-facts.js';
 import { addCall, emptyFacts, UNKNOWN, type CallRec, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
 import { NameContext } from './names.js';
-import { tokenId, type TokenStream } from './scanner.js';
+import type { TokenStream } from './scanner.js';
+import { T_STRING, T_NAME_QUALIFIED, T_NAME_FULLY_QUALIFIED, T_NAME_RELATIVE, T_OBJECT_OPERATOR, T_NULLSAFE, T_DOUBLE_COLON, T_FUNCTION, T_FN, T_NEW, T_CONST, T_NAMESPACE, T_USE, T_AS, T_CLASS, T_TRAIT, T_INTERFACE, T_EXTENDS, T_IMPLEMENTS, T_CATCH, T_INSTANCEOF, T_ELLIPSIS, T_VARIABLE, T_CURLY_OPEN, T_DOLLAR_OPEN_CURLY_BRACES, T_STATIC, T_GOTO, T_NS_SEPARATOR } from './token-ids.js';
 import { GiveUp, TokenTyper } from './token-types.js';
 
 interface LexerLike {
@@ -60,35 +61,6 @@ interface Frame {
   depth: number;
   decl?: ClassDecl;
 }
-
-const T_STRING = tokenId('T_STRING');
-const T_NAME_QUALIFIED = tokenId('T_NAME_QUALIFIED');
-const T_NAME_FULLY_QUALIFIED = tokenId('T_NAME_FULLY_QUALIFIED');
-const T_NAME_RELATIVE = tokenId('T_NAME_RELATIVE');
-const T_OBJECT_OPERATOR = tokenId('T_OBJECT_OPERATOR');
-const T_NULLSAFE = tokenId('T_NULLSAFE_OBJECT_OPERATOR');
-const T_DOUBLE_COLON = tokenId('T_DOUBLE_COLON');
-const T_FUNCTION = tokenId('T_FUNCTION');
-const T_FN = tokenId('T_FN');
-const T_NEW = tokenId('T_NEW');
-const T_CONST = tokenId('T_CONST');
-const T_NAMESPACE = tokenId('T_NAMESPACE');
-const T_USE = tokenId('T_USE');
-const T_AS = tokenId('T_AS');
-const T_CLASS = tokenId('T_CLASS');
-const T_TRAIT = tokenId('T_TRAIT');
-const T_INTERFACE = tokenId('T_INTERFACE');
-const T_EXTENDS = tokenId('T_EXTENDS');
-const T_IMPLEMENTS = tokenId('T_IMPLEMENTS');
-const T_CATCH = tokenId('T_CATCH');
-const T_INSTANCEOF = tokenId('T_INSTANCEOF');
-const T_ELLIPSIS = tokenId('T_ELLIPSIS');
-const T_VARIABLE = tokenId('T_VARIABLE');
-const T_CURLY_OPEN = tokenId('T_CURLY_OPEN');
-const T_DOLLAR_OPEN_CURLY_BRACES = tokenId('T_DOLLAR_OPEN_CURLY_BRACES');
-const T_STATIC = tokenId('T_STATIC');
-const T_GOTO = tokenId('T_GOTO');
-const T_NS_SEPARATOR = tokenId('T_NS_SEPARATOR');
 
 const RELATIVE_CLASS_WORDS = new Set(['self', 'static', 'parent']);
 /** Words before a variable that are no type (`private $db;`, `echo $x;`). */

@@ -12,36 +12,10 @@
  * like are refused. test/analyzers/token-types.test.ts mutates valid files
  * and checks that no mutant this accepts is one php-parser rejects.
  */
-import { ECHO_TAG, INTERPOLATION, tokenId, type TokenStream } from './scanner.js';
+import { ECHO_TAG, INTERPOLATION, type TokenStream } from './scanner.js';
+import { T_STRING, T_NAME_QUALIFIED, T_NAME_FULLY_QUALIFIED, T_NAME_RELATIVE, T_VARIABLE, T_OBJECT_OPERATOR, T_NULLSAFE, T_DOUBLE_COLON, T_ELLIPSIS, T_STRING_LITERAL, T_FUNCTION, T_NEW, T_CONST, T_NAMESPACE, T_USE, T_AS, T_CLASS, T_TRAIT, T_INTERFACE, T_EXTENDS, T_IMPLEMENTS, T_CATCH, T_INSTANCEOF, T_STATIC, T_GLOBAL, T_RETURN } from './token-ids.js';
 
 class Refused extends Error {}
-
-const T_STRING = tokenId('T_STRING');
-const T_NAME_QUALIFIED = tokenId('T_NAME_QUALIFIED');
-const T_NAME_FULLY_QUALIFIED = tokenId('T_NAME_FULLY_QUALIFIED');
-const T_NAME_RELATIVE = tokenId('T_NAME_RELATIVE');
-const T_VARIABLE = tokenId('T_VARIABLE');
-const T_OBJECT_OPERATOR = tokenId('T_OBJECT_OPERATOR');
-const T_NULLSAFE = tokenId('T_NULLSAFE_OBJECT_OPERATOR');
-const T_DOUBLE_COLON = tokenId('T_DOUBLE_COLON');
-const T_ELLIPSIS = tokenId('T_ELLIPSIS');
-const T_STRING_LITERAL = tokenId('T_CONSTANT_ENCAPSED_STRING');
-const T_FUNCTION = tokenId('T_FUNCTION');
-const T_NEW = tokenId('T_NEW');
-const T_CONST = tokenId('T_CONST');
-const T_NAMESPACE = tokenId('T_NAMESPACE');
-const T_USE = tokenId('T_USE');
-const T_AS = tokenId('T_AS');
-const T_CLASS = tokenId('T_CLASS');
-const T_TRAIT = tokenId('T_TRAIT');
-const T_INTERFACE = tokenId('T_INTERFACE');
-const T_EXTENDS = tokenId('T_EXTENDS');
-const T_IMPLEMENTS = tokenId('T_IMPLEMENTS');
-const T_CATCH = tokenId('T_CATCH');
-const T_INSTANCEOF = tokenId('T_INSTANCEOF');
-const T_STATIC = tokenId('T_STATIC');
-const T_GLOBAL = tokenId('T_GLOBAL');
-const T_RETURN = tokenId('T_RETURN');
 
 /** Longer expressions, deeper nesting: refused (php-parser may run out of stack; it then decides). */
 const MAX_OPERANDS = 256;

@@ -18,7 +18,8 @@
 import { docTags, resolveDocType } from './ast-facts.js';
 import { UNKNOWN, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
 import type { NameContext } from './names.js';
-import { tokenId, type TokenStream } from './scanner.js';
+import type { TokenStream } from './scanner.js';
+import { T_STRING, T_NAME_QUALIFIED, T_NAME_FULLY_QUALIFIED, T_NAME_RELATIVE, T_VARIABLE, T_OBJECT_OPERATOR, T_NULLSAFE, T_DOUBLE_COLON, T_FUNCTION, T_NEW, T_STATIC, T_AS, T_ELLIPSIS, T_CONST, T_RETURN, T_GLOBAL, T_CLASS, T_TRAIT, T_INTERFACE, T_USE, T_NAMESPACE, T_FN, T_ENUM, T_STRING_LITERAL } from './token-ids.js';
 
 /** Thrown where the token tier cannot type a file as the AST pass would. */
 export class GiveUp extends Error {
@@ -49,31 +50,6 @@ interface PendingFunction {
   docReturn: TypeRef | null;
   isConstructor: boolean;
 }
-
-const T_STRING = tokenId('T_STRING');
-const T_NAME_QUALIFIED = tokenId('T_NAME_QUALIFIED');
-const T_NAME_FULLY_QUALIFIED = tokenId('T_NAME_FULLY_QUALIFIED');
-const T_NAME_RELATIVE = tokenId('T_NAME_RELATIVE');
-const T_VARIABLE = tokenId('T_VARIABLE');
-const T_OBJECT_OPERATOR = tokenId('T_OBJECT_OPERATOR');
-const T_NULLSAFE = tokenId('T_NULLSAFE_OBJECT_OPERATOR');
-const T_DOUBLE_COLON = tokenId('T_DOUBLE_COLON');
-const T_FUNCTION = tokenId('T_FUNCTION');
-const T_NEW = tokenId('T_NEW');
-const T_STATIC = tokenId('T_STATIC');
-const T_AS = tokenId('T_AS');
-const T_ELLIPSIS = tokenId('T_ELLIPSIS');
-const T_CONST = tokenId('T_CONST');
-const T_RETURN = tokenId('T_RETURN');
-const T_GLOBAL = tokenId('T_GLOBAL');
-const T_CLASS = tokenId('T_CLASS');
-const T_TRAIT = tokenId('T_TRAIT');
-const T_INTERFACE = tokenId('T_INTERFACE');
-const T_USE = tokenId('T_USE');
-const T_NAMESPACE = tokenId('T_NAMESPACE');
-const T_FN = tokenId('T_FN');
-const T_ENUM = tokenId('T_ENUM');
-const T_STRING_LITERAL = tokenId('T_CONSTANT_ENCAPSED_STRING');
 
 /**
  * The key of `$GLOBALS[KEY]` when KEY is a plain string literal (the scanner
