@@ -44,6 +44,33 @@ interface MessageRule {
   readonly requiredMask: number;
   /** Indexed by field number; OTLP field numbers are small, so an array beats a Map here (measured ~2x). */
   readonly fields: (FieldRule | undefined)[];
+  /** What a one-byte tag (field numbers below 16: nearly every OTLP field) means here, by the tag: an Action. */
+  readonly actions: Uint8Array;
+}
+
+/**
+ * What the walk does with a field, decided per message and tag once at start-up instead of per field
+ * from its number, wire type and rule: ~16 % off a 100-span body (30.0 → 25.3 µs, best of 9).
+ */
+const enum Action {
+  /** Field number 0, or a wire type protobuf does not use (3, 4: groups; 6, 7). */
+  Malformed,
+  /** A known field sent with another wire type than its schema's (and not as a packed repeated scalar). */
+  WrongWire,
+  Varint,
+  /** A varint of a field that counts items (none in OTLP today; kept so the rules alone decide). */
+  VarintItem,
+  I64,
+  I32,
+  Message,
+  /** A string: UTF-8 is checked. */
+  Utf8,
+  /** Bytes; ids have their fixed length checked. */
+  Bytes,
+  /** Repeated numbers sent packed. */
+  Packed,
+  /** An unknown field (skipped, forwarded untouched), length-delimited. */
+  SkipLen,
 }
 
 const SCALAR_WIRE: Record<string, number> = {
@@ -60,7 +87,7 @@ function compile(type: protobuf.Type): MessageRule {
   const existing = compiled.get(type);
   if (existing) return existing;
   const requiredNames = type.fieldsArray.filter((f) => REQUIRED_FIELDS.has(`${type.name}.${f.name}`));
-  const rule: MessageRule = { name: type.name, fields: [], requiredMask: (1 << requiredNames.length) - 1 };
+  const rule: MessageRule = { name: type.name, fields: [], requiredMask: (1 << requiredNames.length) - 1, actions: new Uint8Array(0x80) };
   compiled.set(type, rule);
   for (const field of type.fieldsArray) {
     field.resolve();
@@ -81,7 +108,31 @@ function compile(type: protobuf.Type): MessageRule {
       requiredBit: requiredNames.includes(field) ? 1 << requiredNames.indexOf(field) : 0,
     };
   }
+  for (let tag = 0; tag < 0x80; tag++) rule.actions[tag] = actionOf(rule.fields[tag >>> 3], tag >>> 3, tag & 7);
   return rule;
+}
+
+function actionOf(field: FieldRule | undefined, fieldNumber: number, wireType: number): Action {
+  if (fieldNumber === 0) return Action.Malformed;
+  switch (wireType) {
+    case WIRE_VARINT:
+      if (field && field.wireType !== WIRE_VARINT) return Action.WrongWire;
+      return field?.countsItems ? Action.VarintItem : Action.Varint;
+    case WIRE_I64:
+      if (field && field.wireType !== WIRE_I64) return Action.WrongWire;
+      return Action.I64;
+    case WIRE_I32:
+      if (field && field.wireType !== WIRE_I32) return Action.WrongWire;
+      return Action.I32;
+    case WIRE_LEN:
+      if (!field) return Action.SkipLen;
+      if (field.message) return Action.Message;
+      // Plain strings (no id length, not required) skip the field's other checks.
+      if (field.wireType === WIRE_LEN) return field.utf8 && field.idLength === 0 && field.requiredBit === 0 ? Action.Utf8 : Action.Bytes;
+      return field.packable ? Action.Packed : Action.WrongWire;
+    default:
+      return Action.Malformed;
+  }
 }
 
 export interface ValidationStats {
@@ -101,11 +152,19 @@ export interface ValidationStats {
  */
 export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): ValidationStats {
   const stats: ValidationStats = { items: 0, invalidItems: 0 };
+  // Protobuf messages are below 2 GiB by the format's own rule; so positions fit in 31 bits (see below).
+  if (bytes.length > 0x7fffffff) throw new OtlpDecodeError(`message of ${bytes.length} bytes is over protobuf's limit of 2 GiB`);
   const buf = bytes;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The walk is a loop with an explicit stack of enclosing messages rather than a recursive call per
   // message (a span holds ~9: attributes and their values): measured ~12 % faster on 10- and 100-span
   // bodies (best of 15, interleaved A/B).
+  // Module-level tables read through locals: each access to a module's const declared below otherwise
+  // carries a check that it is initialised (~5 % of the walk, measured).
+  const rules = ruleStack;
+  const fields = fieldStack;
+  const ends = endStack;
+  const seens = seenStack;
   let rule = compile(type);
   let end = bytes.length;
   let depth = 1;
@@ -117,20 +176,27 @@ export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): Valida
       // The end of a nested message: back to its parent.
       const childSeen = seen;
       depth--;
-      const parentField = fieldStack[depth]!;
-      rule = ruleStack[depth]!;
-      end = endStack[depth]!;
-      seen = seenStack[depth]!;
+      const parentField = fields[depth]!;
+      rule = rules[depth]!;
+      end = ends[depth]!;
+      seen = seens[depth]!;
       if (parentField.countsItems) {
         stats.items++;
         if (childSeen !== parentField.message!.requiredMask) stats.invalidItems++;
       }
       continue;
     }
-    // Tags fit in 5 bytes; read as a varint and split.
-    let tag = buf[pos++]!;
-    if (tag >= 0x80) {
-      tag &= 0x7f;
+    // Tags fit in 5 bytes; read as a varint and split. One byte (field numbers below 16) is the common case.
+    const first = buf[pos++]!;
+    let fieldNumber: number;
+    let wireType: number;
+    let action: number;
+    if (first < 0x80) {
+      fieldNumber = first >>> 3;
+      wireType = first & 7;
+      action = rule.actions[first]!;
+    } else {
+      let tag = first & 0x7f;
       let group = 1;
       for (;;) {
         if (pos >= end) throw new OtlpDecodeError(`truncated field tag in ${rule.name}`);
@@ -139,80 +205,102 @@ export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): Valida
         if (b < 0x80) break;
         if (++group > 4) throw new OtlpDecodeError(`malformed field tag in ${rule.name}`);
       }
+      fieldNumber = Math.floor(tag / 8);
+      wireType = tag & 7;
+      action = actionOf(fieldAt(rule, fieldNumber), fieldNumber, wireType);
     }
-    const fieldNumber = Math.floor(tag / 8);
-    const wireType = tag & 7;
-    if (fieldNumber === 0) throw new OtlpDecodeError(`field number 0 in ${rule.name}`);
-    const field = fieldNumber < rule.fields.length ? rule.fields[fieldNumber] : undefined;
-    switch (wireType) {
-      case WIRE_VARINT: {
-        if (field && field.wireType !== WIRE_VARINT) throw wrongWire(field, wireType);
-        let n = 0;
-        for (;;) {
-          if (pos >= end) throw new OtlpDecodeError(`truncated varint in ${field?.name ?? rule.name}`);
-          if (++n > 10) throw new OtlpDecodeError(`varint longer than 10 bytes in ${field?.name ?? rule.name}`);
-          if (buf[pos++]! < 0x80) break;
-        }
-        if (field?.countsItems) stats.items++;
-        break;
-      }
-      case WIRE_I64:
-        if (field && field.wireType !== WIRE_I64) throw wrongWire(field, wireType);
-        pos += 8;
-        if (pos > end) throw new OtlpDecodeError(`truncated 64-bit value in ${field?.name ?? rule.name}`);
-        break;
-      case WIRE_I32:
-        if (field && field.wireType !== WIRE_I32) throw wrongWire(field, wireType);
-        pos += 4;
-        if (pos > end) throw new OtlpDecodeError(`truncated 32-bit value in ${field?.name ?? rule.name}`);
-        break;
-      case WIRE_LEN: {
-        let length = 0;
-        if (pos < end && buf[pos]! < 0x80) {
-          length = buf[pos++]!;
-        } else {
-          let group = 0;
+    if (action < Action.Message && !(action === Action.WrongWire && wireType === WIRE_LEN)) {
+      switch (action) {
+        case Action.Varint:
+        case Action.VarintItem: {
+          let n = 0;
           for (;;) {
-            if (pos >= end) throw new OtlpDecodeError(`truncated length in ${field?.name ?? rule.name}`);
-            const b = buf[pos++]!;
-            length += (b & 0x7f) * SEVEN_BIT_PLACES[group]!;
-            if (b < 0x80) break;
-            if (++group > 5) throw new OtlpDecodeError(`malformed length in ${field?.name ?? rule.name}`);
+            if (pos >= end) throw new OtlpDecodeError(`truncated varint in ${nameAt(rule, fieldNumber)}`);
+            if (++n > 10) throw new OtlpDecodeError(`varint longer than 10 bytes in ${nameAt(rule, fieldNumber)}`);
+            if (buf[pos++]! < 0x80) break;
           }
+          if (action === Action.VarintItem) stats.items++;
+          break;
         }
-        const fieldEnd = pos + length;
-        if (fieldEnd > end) throw new OtlpDecodeError(`length ${length} of ${field?.name ?? `field ${fieldNumber}`} runs past the end of ${rule.name}`);
-        if (field) {
-          if (field.message) {
-            if (depth >= MAX_MESSAGE_DEPTH) throw new OtlpDecodeError(`message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${field.message.name})`);
-            // Into the nested message: its bytes are walked next, up to fieldEnd.
-            ruleStack[depth] = rule;
-            endStack[depth] = end;
-            seenStack[depth] = seen;
-            fieldStack[depth] = field;
-            depth++;
-            rule = field.message;
-            end = fieldEnd;
-            seen = 0;
-            continue;
-          } else if (field.wireType === WIRE_LEN) {
-            if (field.utf8 && length > 0 && !isAscii(buf, view, pos, fieldEnd) && !isUtf8(buf.subarray(pos, fieldEnd))) throw new OtlpDecodeError(`${field.name} is not valid UTF-8`);
-            if (field.idLength > 0 && length !== 0 && length !== field.idLength) {
-              throw new OtlpDecodeError(`${field.name} must be ${field.idLength} bytes, found ${length}`);
-            }
-            if (length > 0) seen |= field.requiredBit;
-          } else if (!field.packable) {
-            throw wrongWire(field, wireType);
-          } else if (field.wireType === WIRE_I64 ? length % 8 !== 0 : field.wireType === WIRE_I32 ? length % 4 !== 0 : length > 0 && buf[fieldEnd - 1]! >= 0x80) {
-            throw new OtlpDecodeError(`malformed packed ${field.name}`);
-          }
+        case Action.I64:
+          pos += 8;
+          if (pos > end) throw new OtlpDecodeError(`truncated 64-bit value in ${nameAt(rule, fieldNumber)}`);
+          break;
+        case Action.I32:
+          pos += 4;
+          if (pos > end) throw new OtlpDecodeError(`truncated 32-bit value in ${nameAt(rule, fieldNumber)}`);
+          break;
+        case Action.WrongWire:
+          throw wrongWire(rule.fields[fieldNumber]!, wireType);
+        default:
+          if (fieldNumber === 0) throw new OtlpDecodeError(`field number 0 in ${rule.name}`);
+          throw new OtlpDecodeError(`unsupported wire type ${wireType} (field ${fieldNumber} of ${rule.name})`);
+      }
+      continue;
+    }
+    // Length-delimited. Lengths and positions stay small integers (int32 in V8: bodies are below 2 GiB),
+    // so the walk's index arithmetic never turns into floating point (~5 % of the walk, measured).
+    let length: number;
+    if (pos < end && buf[pos]! < 0x80) {
+      length = buf[pos++]!;
+    } else {
+      let low = 0;
+      let high = 0;
+      let group = 0;
+      for (;;) {
+        if (pos >= end) throw new OtlpDecodeError(`truncated length in ${nameAt(rule, fieldNumber)}`);
+        const b = buf[pos++]!;
+        if (group < 4) low |= (b & 0x7f) << (7 * group);
+        else high += (b & 0x7f) * SEVEN_BIT_PLACES[group]!;
+        if (b < 0x80) break;
+        if (++group > 5) throw new OtlpDecodeError(`malformed length in ${nameAt(rule, fieldNumber)}`);
+      }
+      if (high > end - pos) throw pastTheEnd(rule, fieldNumber, low + high);
+      length = (low + high) | 0;
+    }
+    if (length > end - pos) throw pastTheEnd(rule, fieldNumber, length);
+    const fieldEnd = pos + length;
+    switch (action) {
+      case Action.Message: {
+        const field = rule.fields[fieldNumber]!;
+        if (depth >= MAX_MESSAGE_DEPTH) throw new OtlpDecodeError(`message nesting deeper than ${MAX_MESSAGE_DEPTH} levels (at ${field.message!.name})`);
+        // Into the nested message: its bytes are walked next, up to fieldEnd.
+        rules[depth] = rule;
+        ends[depth] = end;
+        seens[depth] = seen;
+        fields[depth] = field;
+        depth++;
+        rule = field.message!;
+        end = fieldEnd;
+        seen = 0;
+        continue;
+      }
+      case Action.Utf8:
+        if (length > 0 && !isAscii(buf, view, pos, fieldEnd) && !isUtf8(buf.subarray(pos, fieldEnd))) throw new OtlpDecodeError(`${rule.fields[fieldNumber]!.name} is not valid UTF-8`);
+        break;
+      case Action.Bytes: {
+        const field = rule.fields[fieldNumber]!;
+        if (field.utf8 && length > 0 && !isAscii(buf, view, pos, fieldEnd) && !isUtf8(buf.subarray(pos, fieldEnd))) throw new OtlpDecodeError(`${field.name} is not valid UTF-8`);
+        if (field.idLength > 0 && length !== 0 && length !== field.idLength) {
+          throw new OtlpDecodeError(`${field.name} must be ${field.idLength} bytes, found ${length}`);
         }
-        pos = fieldEnd;
+        if (length > 0) seen |= field.requiredBit;
         break;
       }
+      case Action.Packed: {
+        const field = rule.fields[fieldNumber]!;
+        if (field.wireType === WIRE_I64 ? length % 8 !== 0 : field.wireType === WIRE_I32 ? length % 4 !== 0 : length > 0 && buf[fieldEnd - 1]! >= 0x80) {
+          throw new OtlpDecodeError(`malformed packed ${field.name}`);
+        }
+        break;
+      }
+      case Action.WrongWire:
+        throw wrongWire(rule.fields[fieldNumber]!, WIRE_LEN);
       default:
-        throw new OtlpDecodeError(`unsupported wire type ${wireType} (field ${fieldNumber} of ${rule.name})`);
+        // An unknown field: skipped.
+        break;
     }
+    pos = fieldEnd;
   }
   return stats;
 }
@@ -220,7 +308,7 @@ export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): Valida
 /** The enclosing messages of the one being walked, by depth (validation is synchronous: one walk at a time). */
 const ruleStack: MessageRule[] = [];
 const fieldStack: FieldRule[] = [];
-const endStack = new Float64Array(MAX_MESSAGE_DEPTH + 1);
+const endStack = new Int32Array(MAX_MESSAGE_DEPTH + 1);
 const seenStack = new Int32Array(MAX_MESSAGE_DEPTH + 1);
 
 /**
@@ -239,6 +327,19 @@ function isAscii(buf: Uint8Array, view: DataView, start: number, end: number): b
   }
   for (; i < end; i++) acc |= buf[i]!;
   return (acc & 0x80808080) === 0;
+}
+
+function pastTheEnd(rule: MessageRule, fieldNumber: number, length: number): OtlpDecodeError {
+  return new OtlpDecodeError(`length ${length} of ${fieldAt(rule, fieldNumber)?.name ?? `field ${fieldNumber}`} runs past the end of ${rule.name}`);
+}
+
+function fieldAt(rule: MessageRule, fieldNumber: number): FieldRule | undefined {
+  return fieldNumber < rule.fields.length ? rule.fields[fieldNumber] : undefined;
+}
+
+/** What error messages call the field: its schema name, or the message's for an unknown field. */
+function nameAt(rule: MessageRule, fieldNumber: number): string {
+  return fieldAt(rule, fieldNumber)?.name ?? rule.name;
 }
 
 function wrongWire(field: FieldRule, found: number): OtlpDecodeError {

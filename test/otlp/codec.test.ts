@@ -91,6 +91,40 @@ describe('OTLP codec', () => {
     expect(() => validateProtobuf(type, tooDeep)).toThrow(new OtlpDecodeError('message nesting deeper than 64 levels (at ArrayValue)'));
   });
 
+  it('walks tags and lengths in every varint form the format allows, through the one-byte table and the general path alike', () => {
+    const type = SIGNALS.traces.requestType;
+    // A length or tag as a varint of `size` bytes (protobuf allows encodings longer than needed).
+    const varint = (value: number, size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (Math.floor(value / 2 ** (7 * i)) & 0x7f) | (i + 1 < size ? 0x80 : 0)));
+    const field = (n: number, wire: number, body: Buffer, tagSize = 1, lengthSize = 1) => Buffer.concat([varint(n * 8 + wire, tagSize), ...(wire === 2 ? [varint(body.length, lengthSize)] : []), body]);
+    const span = (name: Buffer, tagSize = 1, lengthSize = 1) =>
+      Buffer.concat([field(1, 2, Buffer.alloc(16, 1)), field(2, 2, Buffer.alloc(8, 2)), field(5, 2, name, tagSize, lengthSize)]);
+    const request = (spanBytes: Buffer, lengthSize = 1) => field(1, 2, field(2, 2, field(2, 2, spanBytes, 1, lengthSize), 1, lengthSize), 1, lengthSize);
+    for (const tagSize of [1, 2, 5]) {
+      for (const lengthSize of [1, 2, 5, 6]) {
+        const where = `tag ${tagSize} bytes, lengths ${lengthSize} bytes`;
+        expect(validateProtobuf(type, request(span(Buffer.from('GET /'), tagSize, lengthSize), lengthSize)), where).toEqual({ items: 1, invalidItems: 0 });
+        expect(() => validateProtobuf(type, request(span(Buffer.from([0x61, 0xff]), tagSize, lengthSize), lengthSize)), where).toThrow(new OtlpDecodeError('Span.name is not valid UTF-8'));
+      }
+    }
+    // Span.spanId with a two-byte tag: still an id of 8 bytes.
+    expect(() => validateProtobuf(type, request(field(2, 2, Buffer.alloc(7), 2)))).toThrow(new OtlpDecodeError('Span.spanId must be 8 bytes, found 7'));
+    // A length of 2^28 + 5 (five bytes) runs past the end, and says by how much it was asked.
+    expect(() => validateProtobuf(type, Buffer.concat([Buffer.from([0x0a]), varint(2 ** 28 + 5, 5), Buffer.alloc(5)]))).toThrow(
+      new OtlpDecodeError(`length ${2 ** 28 + 5} of ExportTraceServiceRequest.resourceSpans runs past the end of ExportTraceServiceRequest`),
+    );
+    // Span.kind (an enum: varint) sent length-delimited: wrong wire type, but a length that runs past the end is reported first.
+    expect(() => validateProtobuf(type, request(field(6, 2, Buffer.from([1]))))).toThrow(new OtlpDecodeError('Span.kind expected wire type 0, found 2'));
+    expect(() => validateProtobuf(type, request(Buffer.from([0x32, 0x05, 0x01])))).toThrow(/^length 5 of Span.kind runs past the end of Span$/);
+    expect(() => validateProtobuf(type, request(field(7, 0, Buffer.from([1]))))).toThrow(new OtlpDecodeError('Span.startTimeUnixNano expected wire type 1, found 0'));
+    expect(() => validateProtobuf(type, request(field(7, 1, Buffer.alloc(7))))).toThrow(new OtlpDecodeError('truncated 64-bit value in Span.startTimeUnixNano'));
+    expect(() => validateProtobuf(type, Buffer.from([0x02, 0x00]))).toThrow(new OtlpDecodeError('field number 0 in ExportTraceServiceRequest'));
+    expect(() => validateProtobuf(type, Buffer.from([0x0b]))).toThrow(new OtlpDecodeError('unsupported wire type 3 (field 1 of ExportTraceServiceRequest)'));
+    expect(() => validateProtobuf(type, Buffer.from([0x8b, 0x80, 0x00]))).toThrow(new OtlpDecodeError('unsupported wire type 3 (field 1 of ExportTraceServiceRequest)'));
+    // Unknown fields of every wire type, with one-byte and longer tags, are skipped.
+    const unknown = Buffer.concat([field(15, 0, Buffer.from([0x80, 0x01])), field(14, 1, Buffer.alloc(8)), field(13, 5, Buffer.alloc(4)), field(12, 2, Buffer.from('x')), field(2000, 2, Buffer.from('y'), 2)]);
+    expect(validateProtobuf(type, Buffer.concat([request(span(Buffer.from('a'))), unknown]))).toEqual({ items: 1, invalidItems: 0 });
+  });
+
   it('rejects a varint that never ends', () => {
     expect(() => validateProtobuf(SIGNALS.traces.requestType, Buffer.from([0x98, 0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/longer than 10 bytes/);
   });
