@@ -13,8 +13,10 @@ const RETRY_AFTER_SECONDS = '2';
 /** How much of an oversized body is read and thrown away so the client can read its 413; beyond this the connection is cut. */
 const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
 
-const OK_PROTOBUF = { body: Buffer.alloc(0), headers: ['content-type', 'application/x-protobuf', 'content-length', '0'] };
-const OK_JSON = { body: Buffer.from('{}'), headers: ['content-type', 'application/json', 'content-length', '2'] };
+// The JSON answer's body is a string, not a Buffer: Node then joins it to the headers in one buffer
+// instead of queueing two (strace; ~1 µs of server CPU per request at c=8, within wrk's noise).
+const OK_PROTOBUF = { body: '', headers: ['content-type', 'application/x-protobuf', 'content-length', '0'] };
+const OK_JSON = { body: '{}', headers: ['content-type', 'application/json', 'content-length', '2'] };
 
 const ROUTES = new Map<string, Signal>(Object.values(SIGNALS).map((s) => [s.path, s]));
 
@@ -179,9 +181,9 @@ function answer(deps: ReceiverDeps, signal: Signal, json: boolean, res: ServerRe
   // The common answer, built once: an empty export response.
   const ok = json ? OK_JSON : OK_PROTOBUF;
   res.writeHead(200, ok.headers);
-  // end() without a chunk for the empty body: an empty Buffer costs an extra writev per request (profiled).
+  // end() without a chunk for the empty body: an empty chunk costs an extra write per request (profiled).
   if (ok.body.length === 0) res.end();
-  else res.end(ok.body);
+  else res.end(ok.body, 'latin1');
 }
 
 /** Runs one step; an HttpError becomes its answer, anything else a logged 500. */
