@@ -137,8 +137,8 @@ interface JsonMessage {
    * (e.g. "constructor") can reach Object.prototype.
    */
   readonly fields: Record<string, JsonField | undefined>;
-  /** The same fields by the byte length of their key, for the byte scanner. */
-  readonly byKeyLength: (JsonField[] | undefined)[];
+  /** The same fields by the first byte of their key (all ASCII), for the byte scanner. */
+  readonly byFirstByte: (JsonField[] | undefined)[];
 }
 
 const compiled = new Map<protobuf.Type, JsonMessage>();
@@ -161,7 +161,7 @@ function compile(type: protobuf.Type): JsonMessage {
   const existing = compiled.get(type);
   if (existing) return existing;
   const required = type.fieldsArray.filter((f) => REQUIRED_FIELDS.has(`${type.name}.${f.name}`));
-  const message: JsonMessage = { name: type.name, requiredMask: (1 << required.length) - 1, fields: Object.create(null) as Record<string, JsonField | undefined>, byKeyLength: [] };
+  const message: JsonMessage = { name: type.name, requiredMask: (1 << required.length) - 1, fields: Object.create(null) as Record<string, JsonField | undefined>, byFirstByte: new Array<JsonField[] | undefined>(128).fill(undefined) };
   compiled.set(type, message);
   const oneofs = type.oneofsArray;
   for (const field of type.fieldsArray) {
@@ -202,7 +202,7 @@ function compile(type: protobuf.Type): JsonMessage {
     for (const key of alias === field.name ? [field.name] : [field.name, alias]) {
       const entry = new FieldEntry(rule, key !== field.name, Buffer.from(key, 'latin1'));
       message.fields[key] = entry;
-      (message.byKeyLength[key.length] ??= []).push(entry);
+      (message.byFirstByte[key.charCodeAt(0)] ??= []).push(entry);
     }
   }
   return message;
@@ -786,26 +786,20 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
         next = 0;
       } else {
         i++;
-        const start = i;
-        for (;;) {
-          if (i >= n) return null;
-          c = s[i]!;
-          if (c === 0x22) break;
-          // Keys are plain ASCII; escapes and others are JSON.parse's.
-          if (c === 0x5c || c >= 0x80 || c < 0x20) return null;
-          i++;
-        }
-        const length = i - start;
-        i++;
-        const candidates = message.byKeyLength[length];
+        // The key is matched in place against the message's keys that start with its first byte: one
+        // pass over its bytes. Anything else (an unknown key, escapes, other bytes) is JSON.parse's.
+        const candidates = i < n && s[i]! < 0x80 ? message.byFirstByte[s[i]!] : undefined;
         if (candidates === undefined) return null;
         let found: JsonField | null = null;
         for (let k = 0; k < candidates.length; k++) {
           const key = candidates[k]!.keyBytes;
-          let j = 0;
-          while (j < length && key[j] === s[start + j]) j++;
+          const length = key.length;
+          if (i + length >= n || s[i + length] !== 0x22) continue;
+          let j = 1;
+          while (j < length && key[j] === s[i + j]) j++;
           if (j === length) {
             found = candidates[k]!;
+            i += length + 1;
             break;
           }
         }
