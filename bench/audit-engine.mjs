@@ -27,6 +27,8 @@ const dist = (p) => pathToFileURL(path.join(repo, 'dist/analyzers/php', p)).href
 
 if (process.argv[2] === '--child') {
   const [root, threads, prefilter] = process.argv.slice(3);
+  // The engine as the CLI runs it: with the V8 flags the audit command sets (analyzers/php/v8-tuning.ts).
+  (await import(dist('v8-tuning.js'))).tuneV8ForBatchRun();
   const { runAudit } = await import(dist('audit.js'));
   const tiers = {};
   const report = await runAudit({ root, threads: Number(threads), prefilter: prefilter === 'on', onFileAnalysed: (_p, tier) => (tiers[tier] = (tiers[tier] ?? 0) + 1) });
