@@ -117,6 +117,48 @@ describe('OTLP/JSON transcoder', () => {
     }
   });
 
+  it('scans every 64-bit decimal form as the parsed route reads it, and leaves it those out of range', () => {
+    const span = (fields: string) => `{"resourceSpans":[{"scopeSpans":[{"spans":[{${fields}}]}]}]}`;
+    // startTimeUnixNano is fixed64 (unsigned), intValue int64 (signed).
+    const unsigned = (value: string) => span(`"startTimeUnixNano":"${value}"`);
+    const signed = (value: string) => span(`"attributes":[{"key":"k","value":{"intValue":"${value}"}}]`);
+    const both = ['0', '7', '0007', '999999999999999', '1000000000000000', '1234567890123456789', '9223372036854775807', '00000000000000000001', '4294967295', '4294967296'];
+    const signedOnly = ['-0', '-1', '-4294967296', '-9223372036854775808'];
+    const unsignedOnly = ['9223372036854775808', '18446744073709551615'];
+    const neither = ['18446744073709551616', '99999999999999999999', '-9223372036854775809', '000000000000000000001', '', '-', '1.5', '1e3', ' 1', '+1'];
+    for (const value of [...both, ...signedOnly, ...unsignedOnly, ...neither]) {
+      for (const [text, takes] of [
+        [unsigned(value), both.includes(value) || unsignedOnly.includes(value)],
+        [signed(value), both.includes(value) || signedOnly.includes(value)],
+      ] as const) {
+        const scanned = scanJsonBody(traces, Buffer.from(text));
+        expect(scanned !== null, text).toBe(takes);
+        if (scanned) expect(scanned.bytes.equals(jsonToProtobuf(traces, text).bytes), text).toBe(true);
+      }
+    }
+  });
+
+  it('never takes what the parsed route refuses, nor writes other bytes, on documents damaged at random', () => {
+    const rnd = prng(7);
+    const noise = '{}[]:,"\\ 0123456789-.aeflnrstu\n';
+    let taken = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const text = JSON.stringify(randomDoc(seed, true));
+      for (let round = 0; round < 150; round++) {
+        const at = Math.floor(rnd() * text.length);
+        const damaged = round % 3 === 0 ? text.slice(0, at) : round % 3 === 1 ? text.slice(0, at) + noise[Math.floor(rnd() * noise.length)] + text.slice(at + 1) : text.slice(0, at) + text.slice(at + 1);
+        const scanned = scanJsonBody(traces, Buffer.from(damaged));
+        if (scanned === null) continue;
+        taken++;
+        const parsed = jsonToProtobuf(traces, damaged);
+        expect(scanned.bytes.equals(parsed.bytes), damaged).toBe(true);
+        expect({ items: scanned.items, invalidItems: scanned.invalidItems }).toEqual({ items: parsed.items, invalidItems: parsed.invalidItems });
+      }
+    }
+    // Some damage leaves valid documents (a digit for a digit, a space): those are taken and compared above.
+    expect(taken).toBeGreaterThan(100);
+  });
+
   it('leaves to JSON.parse what the byte scanner does not take, with the same result', () => {
     const base = (fields: Record<string, unknown>) => ({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'n', ...fields }] }] }] });
     const texts = [
