@@ -9,6 +9,8 @@
 // request's compilation cancelled out. No MariaDB: about.php by default.
 //   node bench/php/instructions.mjs [--page /about.php] [--requests B]
 //                                   [--prepend NAME=FILE ...]   (more prepends, traced to the same sidecar)
+//                                   [--profile N]   (also the N C functions whose per-request cost
+//                                                    differs most from "off", inclusive, e.g. zif_getenv)
 // Needs valgrind; run after `npm run build`. Not CPU-saturating (one worker,
 // sequential requests), so no lock is needed.
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,6 +31,7 @@ const option = (name, fallback) => {
 const PAGE = option('--page', '/about.php');
 const A = 20;
 const B = Number(option('--requests', 220));
+const PROFILE = Number(option('--profile', 0));
 const extra = [];
 args.forEach((a, i) => {
   if (a === '--prepend') {
@@ -60,7 +63,19 @@ const until = async (what, test) => {
   throw new Error(`timed out waiting for ${what}`);
 };
 
-/** Total instructions of one worker that served n requests and exited. */
+/** Inclusive instructions per C function in one callgrind file (callgrind_annotate --inclusive=yes). */
+function functionCosts(file) {
+  const text = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', '--auto=no', '--show-percs=no', file], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const costs = new Map();
+  for (const line of text.split('\n')) {
+    // "1,234  file:function [object]"; the file is ??? where the binary has no debug information.
+    const m = /^\s*([\d,]+)\s+[^:\s]*:(.+?)(?: \[[^\]]*\])?$/.exec(line);
+    if (m) costs.set(m[2], (costs.get(m[2]) ?? 0) + Number(m[1].replace(/,/g, '')));
+  }
+  return costs;
+}
+
+/** Total instructions of one worker that served n requests and exited (and, with --profile, its callgrind file). */
 async function workerInstructions(dir, c, n) {
   const fdir = mkdtempSync(path.join(dir, 'fpm-'));
   const conf = ['[global]', `pid = ${fdir}/php-fpm.pid`, `error_log = ${fdir}/php-fpm.log`, 'daemonize = no', '[www]', `listen = ${fdir}/php-fpm.sock`, 'listen.mode = 0666',
@@ -84,7 +99,7 @@ async function workerInstructions(dir, c, n) {
       return await until(`the worker's callgrind totals (${c.name})`, () => {
         const file = `${fdir}/callgrind.${worker}`;
         const m = existsSync(file) ? /^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8')) : null;
-        return m ? Number(m[1]) : null;
+        return m ? { total: Number(m[1]), functions: PROFILE > 0 ? functionCosts(file) : null } : null;
       });
     } finally {
       await nginx.stop();
@@ -112,10 +127,22 @@ try {
   ];
   console.log(`${PAGE}: instructions per request of one php-fpm worker (callgrind, (Ir at ${B} requests - Ir at ${A}) / ${B - A})`);
   let off = 0;
+  let offFunctions = null;
   for (const c of configs) {
-    const perRequest = ((await workerInstructions(tmp, c, B)) - (await workerInstructions(tmp, c, A))) / (B - A);
+    const b = await workerInstructions(tmp, c, B);
+    const a = await workerInstructions(tmp, c, A);
+    const perRequest = (b.total - a.total) / (B - A);
     if (c.name === 'off') off = perRequest;
     console.log(`${c.name.padEnd(24)}${Math.round(perRequest).toLocaleString('en-US').padStart(10)}   added ${Math.round(perRequest - off).toLocaleString('en-US').padStart(9)}`);
+    if (PROFILE > 0) {
+      const functions = new Map();
+      for (const name of new Set([...b.functions.keys(), ...a.functions.keys()])) functions.set(name, ((b.functions.get(name) ?? 0) - (a.functions.get(name) ?? 0)) / (B - A));
+      if (c.name === 'off') offFunctions = functions;
+      else {
+        const added = [...functions].map(([name, v]) => [name, v - (offFunctions?.get(name) ?? 0)]).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, PROFILE);
+        for (const [name, v] of added) console.log(`    ${Math.round(v).toLocaleString('en-US').padStart(9)}  ${name}`);
+      }
+    }
   }
 } finally {
   if (sidecar !== null) await sidecar.stop();

@@ -147,7 +147,7 @@ final class Bootstrap
         if ($spans === []) {
             return;
         }
-        $body = OtlpJson::encode($spans, ResourceInfo::attributes($config), $config->version, Tracer::droppedSpans());
+        $body = OtlpJson::request($spans, $config, Tracer::droppedSpans());
         if ($body !== '') {
             Exporter::send($config, $body);
         }

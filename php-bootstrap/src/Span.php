@@ -139,7 +139,11 @@ final class Span
                 $clean[(string) $key] = $value;
             }
         }
-        $this->events[] = ['name' => $name, 'timeNanos' => $timeNanos === null ? Clock::nowNanos() : $timeNanos, 'attributes' => $clean];
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
+        if ($timeNanos === null || $timeNanos === '' || \strspn($timeNanos, '0123456789') !== \strlen($timeNanos)) {
+            $timeNanos = Clock::nowNanos();
+        }
+        $this->events[] = ['name' => $name, 'timeNanos' => $timeNanos, 'attributes' => $clean];
         return $this;
     }
 
@@ -181,7 +185,8 @@ final class Span
         if ($this->endNanos !== null) {
             return;
         }
-        $this->endNanos = $endNanos === null ? Clock::nowNanos() : $endNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
+        $this->endNanos = $endNanos === null || $endNanos === '' || \strspn($endNanos, '0123456789') !== \strlen($endNanos) ? Clock::nowNanos() : $endNanos;
         Tracer::spanEnded($this);
     }
 }

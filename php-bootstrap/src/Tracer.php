@@ -78,7 +78,8 @@ final class Tracer
         if (self::$call !== null) {
             self::promoteCall();
         }
-        $start = $startNanos === null ? Clock::nowNanos() : $startNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
+        $start = $startNanos === null || $startNanos === '' || \strspn($startNanos, '0123456789') !== \strlen($startNanos) ? Clock::nowNanos() : $startNanos;
         $config = self::$config;
         if ($config === null) {
             return new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
