@@ -746,6 +746,8 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
   pos = 0;
   ensure(n + 64);
   const out = buf;
+  const outView = view;
+  const sourceView = new DataView(s.buffer, s.byteOffset, s.byteLength);
   let o = 0;
   const space = JSON_SPACE;
   const hex = HEX_BYTES;
@@ -872,6 +874,17 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
           // The bytes are copied as they are scanned, after one byte reserved for the length.
           const lengthAt = o++;
           const start = i;
+          // Four plain bytes at a time while no byte of the word is `"`, `\`, a control character or
+          // not ASCII (the classic "has a zero byte" bit trick on the word XOR each stop byte).
+          while (i + 4 <= n) {
+            const w = sourceView.getInt32(i, true);
+            const quote = w ^ 0x22222222;
+            const backslash = w ^ 0x5c5c5c5c;
+            if ((((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | ((w - 0x20202020) & ~w) | w) & 0x80808080) break;
+            outView.setInt32(o, w, true);
+            i += 4;
+            o += 4;
+          }
           let high = 0;
           for (;;) {
             if (i >= n) return null;

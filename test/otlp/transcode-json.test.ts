@@ -138,6 +138,22 @@ describe('OTLP/JSON transcoder', () => {
     }
   });
 
+  it('copies strings four bytes at a time and stops at every kind of byte that needs a look, wherever it falls', () => {
+    const doc = (name: string) => `{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"${name}"}]}]}]}`;
+    // As JSON text: escapes the scanner decodes, UTF-8 it copies, and what it leaves to JSON.parse (null).
+    const specials: [string, boolean][] = [['\\"', true], ['\\\\', true], ['\\n', true], ['\\/', true], ['é', true], ['🚀', true], ['\\u0041', false], ['\u0001', false]];
+    for (let length = 0; length <= 12; length++) {
+      for (let at = 0; at <= length; at++) {
+        for (const [special, takes] of specials) {
+          const text = doc(`${'a'.repeat(at)}${special}${'b'.repeat(length - at)}`);
+          const scanned = scanJsonBody(traces, Buffer.from(text));
+          expect(scanned !== null, text).toBe(takes);
+          if (scanned) expect(scanned.bytes.equals(jsonToProtobuf(traces, text).bytes), text).toBe(true);
+        }
+      }
+    }
+  });
+
   it('never takes what the parsed route refuses, nor writes other bytes, on documents damaged at random', () => {
     const rnd = prng(7);
     const noise = '{}[]:,"\\ 0123456789-.aeflnrstu\n';
