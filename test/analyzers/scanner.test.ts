@@ -60,6 +60,12 @@ describe('token facts against AST facts', () => {
       '<?php namespace Shop { class Db extends \\mysqli { function run($q) { return mysqli_query($this, $q); } } }',
       'namespace { function page() { $f = function () { return mysqli_ping($GLOBALS["l"]); }; return db_q(1) + strlen("mysqli_x()"); } }',
     ].join('\n'),
+    'language constructs written like calls are no calls': [
+      '<?php namespace N; function f($a) { if ($a) { foreach (array(1) as $x) { while (isset($x) && !empty($x)) { unset($x); } } }',
+      'elseif (1) {} switch (count($a)) { case (1): echo("x"); } list($p) = ARRAY(1); print("y"); include("z.php"); require_once("w.php");',
+      'do { eval("1;"); } while (0); for ($i = 0; $i < 1; $i++) {} if (1 AND (2) OR (3) XOR (4)) { exit(1); die("x"); throw(new \Exception()); }',
+      'declare(ticks=1); $a->list(); $a::ISSET(); Foo::array(); mysqli_query($a, "q"); } f(1);',
+    ].join('\n'),
   };
   for (const [name, code] of Object.entries(cases)) {
     it(name, () => {
