@@ -84,6 +84,8 @@ interface JsonField {
   readonly numberBit: number;
   /** The JSON key (this name or alias) as bytes, for the byte scanner. */
   readonly keyBytes: Buffer;
+  /** The same bytes four at a time (little-endian words; the last 0–3 bytes are not in them). */
+  readonly keyWords: Int32Array;
 }
 
 /**
@@ -108,8 +110,9 @@ class FieldEntry implements JsonField {
   readonly oneofName: string;
   readonly numberBit: number;
   readonly keyBytes: Buffer;
+  readonly keyWords: Int32Array;
 
-  constructor(rule: Omit<JsonField, 'isAlias' | 'keyBytes'>, isAlias: boolean, keyBytes: Buffer) {
+  constructor(rule: Omit<JsonField, 'isAlias' | 'keyBytes' | 'keyWords'>, isAlias: boolean, keyBytes: Buffer) {
     this.qualified = rule.qualified;
     this.camelName = rule.camelName;
     this.isAlias = isAlias;
@@ -126,6 +129,8 @@ class FieldEntry implements JsonField {
     this.oneofName = rule.oneofName;
     this.numberBit = rule.numberBit;
     this.keyBytes = keyBytes;
+    this.keyWords = new Int32Array(keyBytes.length >>> 2);
+    for (let w = 0; w < this.keyWords.length; w++) this.keyWords[w] = keyBytes.readInt32LE(w * 4);
   }
 }
 
@@ -181,7 +186,7 @@ function compile(type: protobuf.Type): JsonMessage {
     const wire = wireTypeOf(kind);
     const packed = field.repeated && wire !== WIRE_LEN;
     const oneofIndex = field.partOf ? oneofs.indexOf(field.partOf) : -1;
-    const rule: Omit<JsonField, 'isAlias' | 'keyBytes'> = {
+    const rule: Omit<JsonField, 'isAlias' | 'keyBytes' | 'keyWords'> = {
       qualified,
       camelName: field.name,
       kind,
@@ -794,10 +799,16 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
         if (candidates === undefined) return null;
         let found: JsonField | null = null;
         for (let k = 0; k < candidates.length; k++) {
-          const key = candidates[k]!.keyBytes;
+          const candidate = candidates[k]!;
+          const key = candidate.keyBytes;
           const length = key.length;
           if (i + length >= n || s[i + length] !== 0x22) continue;
-          let j = 1;
+          // Four bytes at a time, then the last few.
+          const words = candidate.keyWords;
+          let w = 0;
+          while (w < words.length && sourceView.getInt32(i + 4 * w, true) === words[w]) w++;
+          if (w < words.length) continue;
+          let j = 4 * w;
           while (j < length && key[j] === s[i + j]) j++;
           if (j === length) {
             found = candidates[k]!;
