@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { analyzeFile, type AnalyzeSettings, type AnalyzeTask } from './analyze-file.js';
 import type { FileOutcome } from './facts.js';
-import type { WorkerJob } from './worker.js';
+import type { WorkerJob, WorkerReply } from './worker.js';
 
 export interface AnalysisPool {
   readonly threads: number;
@@ -85,14 +85,15 @@ class WorkerPool implements AnalysisPool {
       const done = (): boolean => pending === 0 && nextBatch >= batches.length;
       for (const worker of this.workers) {
         const inflight = new Map<number, number>();
-        const onMessage = (message: { id: number; results: Array<FileOutcome | null> }): void => {
+        const onMessage = (message: WorkerReply): void => {
           if (failed) return;
           const start = inflight.get(message.id);
           if (start === undefined) return;
           inflight.delete(message.id);
           pending -= 1;
-          for (let i = 0; i < message.results.length; i++) results[start + i] = message.results[i] ?? null;
-          onDone?.(message.results.length);
+          const outcomes = JSON.parse(message.results) as FileOutcome[];
+          for (let i = 0; i < outcomes.length; i++) results[start + i] = outcomes[i] ?? null;
+          onDone?.(outcomes.length);
           feed(worker, inflight);
           if (done()) finish();
         };
