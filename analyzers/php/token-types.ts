@@ -86,6 +86,11 @@ const UNSURE_STATEMENT_WORDS = new Set([
 /** Words that make a file too dynamic for token typing. */
 const GIVE_UP_WORDS = new Set(['yield', 'match', '__halt_compiler']);
 
+/** Asked for every name of a typed file: lower-cases only names as long as one of the words. */
+function isGiveUpWord(word: string): boolean {
+  return (word.length === 5 || word.length === 15) && GIVE_UP_WORDS.has(word.toLowerCase());
+}
+
 function isNameKind(k: number | string | undefined): boolean {
   return k === T_STRING || k === T_NAME_QUALIFIED || k === T_NAME_FULLY_QUALIFIED || k === T_NAME_RELATIVE;
 }
@@ -138,7 +143,7 @@ export class TokenTyper {
         const before = kinds[i - 1];
         if (!(isNameKind(before) || before === T_STATIC)) throw new GiveUp('dynamic class');
       }
-      if (k === T_STRING && GIVE_UP_WORDS.has(texts[i]!.toLowerCase())) throw new GiveUp(texts[i]);
+      if (k === T_STRING && isGiveUpWord(texts[i]!)) throw new GiveUp(texts[i]);
       if (k === T_ELLIPSIS && kinds[i + 1] === ')' && kinds[i - 1] === '(') throw new GiveUp('first-class callable');
       if (k === T_VARIABLE && texts[i] === '$GLOBALS' && kinds[i + 1] === '[' && globalsKey(kinds[i + 2], texts[i + 2]!) === undefined) throw new GiveUp('$GLOBALS');
     }
