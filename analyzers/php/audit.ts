@@ -56,9 +56,11 @@ export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 const MAX_DEMAND_ROUNDS = 6;
 
 /**
- * Worker threads by core count. On two cores the calling thread alone was fastest in wall and CPU
- * time on both benchmark trees (BENCHMARKS.md `## audit engine`: a worker costs ~0.4 CPU-s of start-up
- * and copying facts, more than it saves there); with more cores, one worker per core beyond the first.
+ * Worker threads by core count. On two cores the calling thread alone was as fast in wall time and
+ * ~0.4 CPU-s cheaper on both benchmark trees (BENCHMARKS.md `## audit engine`: each worker is a V8
+ * isolate that compiles the engine's hot functions again, and the calling thread's run already keeps
+ * the second core busy with V8's compiler and GC threads); with more cores, one worker per core beyond
+ * the first.
  */
 export function defaultThreads(cores: number): number {
   return cores <= 2 ? 0 : Math.min(4, cores - 1);
