@@ -51,18 +51,37 @@ final class Config
     ];
 
     /**
+     * What a web request needs once the prepend has found tracing switched on
+     * (it read the two switches): each getenv() costs ~600 instructions under
+     * php-fpm, so neither the switches again nor TRACEKIT_CLI_SPANS, and
+     * OTEL_TRACES_SAMPLER_ARG only for a ratio sampler (resolve() reads it then).
+     */
+    const HTTP_VARIABLES = [
+        'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'TRACEKIT_EXPORT_TIMEOUT_MS', 'OTEL_TRACES_SAMPLER', 'TRACEKIT_FINISH_REQUEST', 'TRACEKIT_HTTP_ROUTE',
+        'TRACEKIT_MAX_SPANS', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    ];
+
+    /** The same for a CLI script. */
+    const CLI_VARIABLES = [
+        'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'TRACEKIT_EXPORT_TIMEOUT_MS', 'OTEL_TRACES_SAMPLER', 'TRACEKIT_CLI_SPANS', 'TRACEKIT_MAX_SPANS', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    ];
+
+    /**
      * Runs once per request, on cold caches: every distinct call it makes
      * costs a lookup, so the variables are read in one loop and only those
      * that are set are looked at (isset on the array, no call).
      *
      * @param array<string, mixed> $defaults keys serviceName, endpoint, version
      * @param callable|null $getenv for tests; getenv() otherwise
+     * @param string[] $names the variables to read: VARIABLES, or HTTP_VARIABLES / CLI_VARIABLES
      */
-    public static function resolve(array $defaults, ?callable $getenv = null): self
+    public static function resolve(array $defaults, ?callable $getenv = null, array $names = self::VARIABLES): self
     {
         $c = new self();
         $env = [];
-        foreach (self::VARIABLES as $name) {
+        foreach ($names as $name) {
             $value = $getenv === null ? \getenv($name) : $getenv($name);
             if (\is_string($value) && $value !== '') {
                 $value = \trim($value);
@@ -113,6 +132,12 @@ final class Config
             $sampler = \strtolower($env['OTEL_TRACES_SAMPLER']);
             if (\in_array($sampler, Sampler::NAMES, true)) {
                 $c->sampler = $sampler;
+            }
+        }
+        if (!isset($env['OTEL_TRACES_SAMPLER_ARG']) && \substr($c->sampler, -12) === 'traceidratio') {
+            $arg = $getenv === null ? \getenv('OTEL_TRACES_SAMPLER_ARG') : $getenv('OTEL_TRACES_SAMPLER_ARG');
+            if (\is_string($arg) && \trim($arg) !== '') {
+                $env['OTEL_TRACES_SAMPLER_ARG'] = \trim($arg);
             }
         }
         if (isset($env['OTEL_TRACES_SAMPLER_ARG']) && \is_numeric($env['OTEL_TRACES_SAMPLER_ARG'])) {

@@ -22,19 +22,24 @@ final class HttpRequest
         'signature', 'sig', 'awsaccesskeyid', 'x-goog-signature', 'x-amz-signature', 'x-amz-credential', 'code',
     ];
 
+    /** KNOWN_METHODS as keys: isset() is an opcode, in_array() a call. */
+    const KNOWN_METHOD_KEYS = ['GET' => true, 'HEAD' => true, 'POST' => true, 'PUT' => true, 'DELETE' => true, 'CONNECT' => true, 'OPTIONS' => true, 'TRACE' => true, 'PATCH' => true];
+
     /**
      * Runs once per request: the variables are read inline (isset and a type
      * check are opcodes, a helper call per variable is a lookup each on cold
-     * caches).
+     * caches). String values longer than $maxAttributeLength are cut, as
+     * Span::setAttribute() would, so that the result can be a span's
+     * attributes as it is (Tracer::startRoot()).
      *
-     * @param array<string, mixed> $server CGI variables as in HttpRequest::VARIABLES
-     * @return array{0: string, 1: array<string, mixed>} span name and attributes
+     * @param array<string, mixed> $server CGI variables as in HttpRequest::VARIABLES (false or absent when not set)
+     * @return array{0: string, 1: array<string, string|int>} span name and attributes
      */
-    public static function describe(array $server, string $routeSource): array
+    public static function describe(array $server, string $routeSource, int $maxAttributeLength = \PHP_INT_MAX): array
     {
         $method = isset($server['REQUEST_METHOD']) && \is_string($server['REQUEST_METHOD']) ? $server['REQUEST_METHOD'] : '';
         $attributes = [];
-        if (\in_array($method, self::KNOWN_METHODS, true)) {
+        if (isset(self::KNOWN_METHOD_KEYS[$method])) {
             $attributes['http.request.method'] = $method;
             $nameMethod = $method;
         } else {
@@ -89,14 +94,27 @@ final class HttpRequest
         if ($port !== '' && \strlen($port) <= 5 && \strspn($port, '0123456789') === \strlen($port)) {
             $attributes['server.port'] = (int) $port;
         }
-        if (isset($server['REMOTE_ADDR']) && \is_string($server['REMOTE_ADDR']) && $server['REMOTE_ADDR'] !== '') {
-            $attributes['client.address'] = $server['REMOTE_ADDR'];
+        $client = isset($server['REMOTE_ADDR']) && \is_string($server['REMOTE_ADDR']) ? $server['REMOTE_ADDR'] : '';
+        if ($client !== '') {
+            $attributes['client.address'] = $client;
         }
-        if (isset($server['HTTP_USER_AGENT']) && \is_string($server['HTTP_USER_AGENT']) && $server['HTTP_USER_AGENT'] !== '') {
-            $attributes['user_agent.original'] = $server['HTTP_USER_AGENT'];
+        $agent = isset($server['HTTP_USER_AGENT']) && \is_string($server['HTTP_USER_AGENT']) ? $server['HTTP_USER_AGENT'] : '';
+        if ($agent !== '') {
+            $attributes['user_agent.original'] = $agent;
         }
         if (isset($server['SERVER_PROTOCOL']) && \is_string($server['SERVER_PROTOCOL']) && \strncmp($server['SERVER_PROTOCOL'], 'HTTP/', 5) === 0) {
             $attributes['network.protocol.version'] = \substr($server['SERVER_PROTOCOL'], 5);
+        }
+        // Every value is at most as long as one of these terms (redacting can make a query up to five
+        // times longer plus 8: "a=&b=" becomes "a=REDACTED&b=REDACTED"): when they fit together, each
+        // fits; only otherwise is each value checked and cut.
+        if (\strlen($uri) + 5 * \strlen($query) + 8 + \strlen($route) + \strlen($host) + \strlen($client) + \strlen($agent) + 64
+            + (isset($attributes['network.protocol.version']) ? \strlen($attributes['network.protocol.version']) : 0) > $maxAttributeLength) {
+            foreach ($attributes as $key => $value) {
+                if (\is_string($value) && \strlen($value) > $maxAttributeLength) {
+                    $attributes[$key] = \substr($value, 0, $maxAttributeLength);
+                }
+            }
         }
         $name = $route !== '' ? $nameMethod . ' ' . $route : $nameMethod;
         return [$name, $attributes];

@@ -30,6 +30,22 @@ final class Ids
     }
 
     /**
+     * A new trace's id and its first span's, from one slice of the pool: one
+     * getmypid() (a system call) instead of two.
+     *
+     * @return array{0: string, 1: string}
+     */
+    public static function traceAndSpanId(): array
+    {
+        do {
+            $ids = self::hex(48);
+            $traceId = \substr($ids, 0, 32);
+            $spanId = \substr($ids, 32);
+        } while ($traceId === '00000000000000000000000000000000' || $spanId === '0000000000000000');
+        return [$traceId, $spanId];
+    }
+
+    /**
      * Random hex digits, each handed out once. One random_bytes() of 64 bytes
      * serves eight span ids: a getrandom() call per id cost ~0.45 µs, a slice
      * ~0.03 µs plus the getmypid() that keeps a fork from reusing the pool

@@ -139,8 +139,8 @@ final class Span
                 $clean[(string) $key] = $value;
             }
         }
-        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
-        if ($timeNanos === null || $timeNanos === '' || \strspn($timeNanos, '0123456789') !== \strlen($timeNanos)) {
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given (trim() is linear; strspn() compares every byte with every digit).
+        if ($timeNanos === null || $timeNanos === '' || \trim($timeNanos, '0123456789') !== '') {
             $timeNanos = Clock::nowNanos();
         }
         $this->events[] = ['name' => $name, 'timeNanos' => $timeNanos, 'attributes' => $clean];
@@ -185,8 +185,8 @@ final class Span
         if ($this->endNanos !== null) {
             return;
         }
-        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
-        $this->endNanos = $endNanos === null || $endNanos === '' || \strspn($endNanos, '0123456789') !== \strlen($endNanos) ? Clock::nowNanos() : $endNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given (trim() is linear; strspn() compares every byte with every digit).
+        $this->endNanos = $endNanos === null || $endNanos === '' || \trim($endNanos, '0123456789') !== '' ? Clock::nowNanos() : $endNanos;
         Tracer::spanEnded($this);
     }
 }

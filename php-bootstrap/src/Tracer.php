@@ -56,6 +56,48 @@ final class Tracer
         self::$maxSpans = $config->maxSpans;
     }
 
+    /**
+     * activate() and the request's root span in one step, for Bootstrap: it
+     * runs once per request on cold caches, where every static property and
+     * method reached costs a lookup (~300 instructions each, callgrind). The
+     * attributes are taken as given: the caller has already made them what
+     * setAttribute() would keep (HttpRequest::describe() with the limit).
+     *
+     * @param array<string, string|int> $attributes
+     */
+    public static function startRoot(Config $config, ?TraceContext $remoteParent, string $name, int $kind, array $attributes): Span
+    {
+        self::activate($config, $remoteParent);
+        $start = Clock::nowNanos();
+        try {
+            if ($remoteParent !== null) {
+                $span = new Span($remoteParent->traceId, Ids::spanId(), $remoteParent->spanId, $remoteParent->traceState,
+                    Sampler::shouldSample($config->sampler, $config->samplerRatio, $remoteParent->traceId, $remoteParent), $name, $kind, $start);
+            } else {
+                // Both ids from one random_bytes() (Ids' pool would add a getmypid() and its bookkeeping).
+                $ids = \bin2hex(\random_bytes(24));
+                $traceId = \substr($ids, 0, 32);
+                $spanId = \substr($ids, 32);
+                if ($traceId === '00000000000000000000000000000000' || $spanId === '0000000000000000') {
+                    list($traceId, $spanId) = Ids::traceAndSpanId();
+                }
+                // The default sampler samples every new trace: no call for it.
+                $sampled = $config->sampler === 'parentbased_always_on' || Sampler::shouldSample($config->sampler, $config->samplerRatio, $traceId, null);
+                $span = new Span($traceId, $spanId, '', '', $sampled, $name, $kind, $start);
+            }
+        } catch (\Throwable $e) {
+            // random_bytes() found no entropy: trace nothing rather than fail the page.
+            $span = new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
+        }
+        $span->maxAttributeLength = $config->maxAttributeLength;
+        if ($span->sampled) {
+            $span->attributes = $attributes;
+        }
+        self::$root = $span;
+        self::$stack[] = $span;
+        return $span;
+    }
+
     public static function isActive(): bool
     {
         return self::$config !== null;
@@ -78,8 +120,8 @@ final class Tracer
         if (self::$call !== null) {
             self::promoteCall();
         }
-        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
-        $start = $startNanos === null || $startNanos === '' || \strspn($startNanos, '0123456789') !== \strlen($startNanos) ? Clock::nowNanos() : $startNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given (trim() is linear; strspn() compares every byte with every digit).
+        $start = $startNanos === null || $startNanos === '' || \trim($startNanos, '0123456789') !== '' ? Clock::nowNanos() : $startNanos;
         $config = self::$config;
         if ($config === null) {
             return new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
@@ -87,15 +129,14 @@ final class Tracer
         $n = \count(self::$stack);
         $parent = $n === 0 ? null : self::$stack[$n - 1];
         try {
-            $spanId = Ids::spanId();
             if ($parent !== null) {
-                $span = new Span($parent->traceId, $spanId, $parent->spanId, $parent->traceState, $parent->sampled, $name, $kind, $start);
+                $span = new Span($parent->traceId, Ids::spanId(), $parent->spanId, $parent->traceState, $parent->sampled, $name, $kind, $start);
             } elseif (self::$remoteParent !== null) {
                 $remote = self::$remoteParent;
                 $sampled = Sampler::shouldSample($config->sampler, $config->samplerRatio, $remote->traceId, $remote);
-                $span = new Span($remote->traceId, $spanId, $remote->spanId, $remote->traceState, $sampled, $name, $kind, $start);
+                $span = new Span($remote->traceId, Ids::spanId(), $remote->spanId, $remote->traceState, $sampled, $name, $kind, $start);
             } else {
-                $traceId = Ids::traceId();
+                list($traceId, $spanId) = Ids::traceAndSpanId();
                 $sampled = Sampler::shouldSample($config->sampler, $config->samplerRatio, $traceId, null);
                 $span = new Span($traceId, $spanId, '', '', $sampled, $name, $kind, $start);
             }

@@ -44,7 +44,7 @@ describe('tracekit php init (CLI as a child process)', () => {
     const runtimeSize = Buffer.byteLength(files['tracekit-runtime.php']!);
     expect(files['tracekit-prepend.php']).toContain(`\\filesize($runtime) !== ${runtimeSize})`);
     expect(files['tracekit-prepend.php']).toContain(`if ($crc !== '${crc32(Buffer.from(files['tracekit-runtime.php']!)).toString(16).padStart(8, '0')}')`);
-    expect(files['tracekit-prepend.php']).toContain("Bootstrap::start(['serviceName' => 'legacy-app', 'endpoint' => 'http://127.0.0.1:4318', 'version' => '" + VERSION + "'])");
+    expect(files['tracekit-prepend.php']).toContain("Bootstrap::start(['serviceName' => 'legacy-app', 'endpoint' => 'http://127.0.0.1:4318', 'version' => '" + VERSION + "'], true)");
     expect(r.stdout.trim().split('\n')).toHaveLength(5);
   });
 

@@ -329,6 +329,26 @@ describe.skipIf(php === null)('PHP runtime units (php-cli)', () => {
       expect(out[1]).toEqual(['HTTP', { 'http.request.method': '_OTHER', 'http.request.method_original': 'BREW', 'url.path': '/pot', 'url.scheme': 'http' }]);
     });
 
+    it('cuts long values to the attribute length limit, as setAttribute() would, and the root span keeps them as they are', () => {
+      const out = phpJson<{ cut: Record<string, unknown>; short: Record<string, unknown>; root: Record<string, unknown>; viaSetAttribute: Record<string, unknown>; name: string; sampled: boolean }>(bin, `
+        use Tracekit\\Runtime\\HttpRequest; use Tracekit\\Runtime\\Tracer; use Tracekit\\Runtime\\Config; use Tracekit\\Runtime\\Span;
+        $server = ['REQUEST_METHOD' => 'GET', 'REQUEST_URI' => '/' . str_repeat('p', 40) . '?token=&key=', 'SCRIPT_NAME' => '/index.php', 'HTTP_HOST' => str_repeat('h', 30), 'REMOTE_ADDR' => '10.0.0.9', 'HTTP_USER_AGENT' => str_repeat('u', 17), 'SERVER_PROTOCOL' => 'HTTP/1.1'];
+        list($name, $cut) = HttpRequest::describe($server, 'script', 16);
+        list(, $short) = HttpRequest::describe(['REQUEST_METHOD' => 'GET', 'REQUEST_URI' => '/x?a=', 'HTTP_USER_AGENT' => 'curl/8'], 'script', 16);
+        $c = Config::resolve([], function ($n) { return $n === 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' ? '16' : false; });
+        list(, $full) = HttpRequest::describe($server, 'script');
+        $probe = new Span('', '', '', '', true, 'p', Span::KIND_SERVER, '1');
+        $probe->maxAttributeLength = 16;
+        $probe->setAttributes($full);
+        $root = Tracer::startRoot($c, null, $name, Span::KIND_SERVER, $cut);
+        echo json_encode(['cut' => $cut, 'short' => $short, 'root' => $root->attributes, 'viaSetAttribute' => $probe->attributes, 'name' => $root->name, 'sampled' => $root->sampled]);`);
+      expect(out.cut).toEqual(out.viaSetAttribute);
+      expect(out.cut).toMatchObject({ 'url.path': '/' + 'p'.repeat(15), 'url.query': 'token=REDACTED&k', 'server.address': 'h'.repeat(16), 'user_agent.original': 'u'.repeat(16) });
+      expect(out.short).toEqual({ 'http.request.method': 'GET', 'url.path': '/x', 'url.query': 'a=', 'url.scheme': 'http', 'user_agent.original': 'curl/8' });
+      expect(out.root).toEqual(out.cut);
+      expect(out).toMatchObject({ name: 'GET /index.php', sampled: true });
+    });
+
     it('turns a fatal "Uncaught …" error into an exception event with the class as error.type', () => {
       const out = phpJson<any>(bin, `
         use Tracekit\\Runtime\\Tracer; use Tracekit\\Runtime\\Config; use Tracekit\\Runtime\\Bootstrap; use Tracekit\\Runtime\\OtlpJson;
