@@ -1,8 +1,9 @@
 /**
  * V8 heuristics for one short batch run. An audit lasts a second or a few,
- * and on the benchmark trees V8 spent about as much CPU compiling the
- * engine's hot functions as running them (`--trace-opt`: ~0.9–1.3 s of
- * TurboFan work in a ~1.8 CPU-s run). The flags are process-wide, so only
+ * and on the grown benchmark tree V8's compiler threads used ~0.6–0.7 of
+ * the run's ~1.7 CPU-s (their CPU time from /proc; with
+ * `--no-concurrent-recompilation` the same time moves to the main thread),
+ * ~0.35 CPU-s with these flags. The flags are process-wide, so only
  * the CLI (and the benchmark that measures the engine as the CLI runs it)
  * calls this, before the engine's code gets hot; embedders keep their own.
  */
