@@ -70,8 +70,9 @@ final class Exporter
                 return null;
             }
             // A kept connection stays non-blocking from its first request: two fcntl() calls saved per export.
-            // One that has carried an export has a position past 0 (PHP counts the bytes a stream moved):
-            // ftell() says so without the array of ten fields stream_get_meta_data() builds.
+            // One that has carried an export has a position past 0 (PHP counts the bytes it moved: written
+            // ones on PHP 8, read ones everywhere): ftell() says so without the array of ten fields
+            // stream_get_meta_data() builds. Setting it again on a connection at 0 is harmless.
             if (\ftell($socket) === 0) {
                 \stream_set_blocking($socket, false);
             }

@@ -373,7 +373,23 @@ final class Tracer
         if (self::$call !== null) {
             self::promoteCall();
         }
-        $end = $endNanos === null ? Clock::nowNanos() : $endNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
+        $end = $endNanos === null || $endNanos === '' || \trim($endNanos, '0123456789') !== '' ? Clock::nowNanos() : $endNanos;
+        // At shutdown usually only the root span is still open: Span::end() and spanEnded() for it,
+        // written out (three calls less on the request path).
+        if (\count(self::$stack) === 1 && self::$stack[0]->endNanos === null) {
+            $span = self::$stack[0];
+            $span->endNanos = $end;
+            self::$stack = [];
+            if ($span->sampled && self::$config !== null) {
+                if (\count(self::$finished) >= self::$maxSpans) {
+                    self::$dropped++;
+                } else {
+                    self::$finished[] = $span;
+                }
+            }
+            return;
+        }
         while (($span = self::currentSpan()) !== null) {
             $span->end($end);
         }
