@@ -208,7 +208,7 @@ async function checkGrown(grown, copies, tmpDir) {
 function section(results, meta, consistency) {
   const mix = GENERATED_MIX.map((m) => `${m.kind} ${(m.share * 100).toFixed(0)} %`).join('; ');
   const details = results
-    .map((r) => `- ${r.name}: ${r.files} files, ${r.tokens.toLocaleString('en-US')} tokens; the report's perFile analysis: ${Object.entries(r.analysis).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')} (ast = fully analysed, by php-parser or the token tiers that give the same facts — the engine's own tier counts are in `## audit engine`; no-evidence = no DB word, passed over by the prefilter); found ${r.found.mysqliCallSites} mysqli call sites, ${r.found.methodCalls.mysqli} mysqli / ${r.found.methodCalls.pdo} PDO / ${r.found.methodCalls.unknown} unknown DB method calls, ${r.found.entryPoints} entry points, ${r.found.parseErrors} parse errors, ${r.found.skipped} skipped.`)
+    .map((r) => `- ${r.name}: ${r.files} files, ${r.tokens.toLocaleString('en-US')} tokens; the report's perFile analysis: ${Object.entries(r.analysis).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')} (ast = fully analysed, by php-parser or the token tiers that give the same facts — the engine's own tier counts are in \`## audit engine\`; no-evidence = no DB word, passed over by the prefilter); found ${r.found.mysqliCallSites} mysqli call sites, ${r.found.methodCalls.mysqli} mysqli / ${r.found.methodCalls.pdo} PDO / ${r.found.methodCalls.unknown} unknown DB method calls, ${r.found.entryPoints} entry points, ${r.found.parseErrors} parse errors, ${r.found.skipped} skipped.`)
     .join('\n');
   return `## audit
 
