@@ -25,6 +25,9 @@ final class Bootstrap
      */
     const SHUTDOWN_HOPS = 3;
 
+    /** Up to this many spans are encoded and written before the client is released (see finishNow()). */
+    const WRITE_FIRST_MAX_SPANS = 8;
+
     /**
      * @param array<string, mixed> $defaults written into the prepend by `tracekit php init`
      * @param bool $switchesRead the caller (the prepend) has read OTEL_SDK_DISABLED and TRACEKIT_DISABLED and found tracing on
@@ -60,20 +63,22 @@ final class Bootstrap
             list($name, $attributes) = HttpRequest::describe($request, $config->routeSource, $config->maxAttributeLength);
             Tracer::startRoot($config, $parent, $name, Span::KIND_SERVER, $attributes);
         }
-        \register_shutdown_function([self::class, 'onShutdown']);
+        self::registerFinish();
     }
 
     /**
-     * Our first shutdown function, registered before the application's; the
-     * one it registers now runs after all of theirs, and moves itself to the
-     * end of the queue SHUTDOWN_HOPS more times. One closure registered again
-     * and again: a [class, method] callable is looked up by name at every
-     * registration (~1,200 instructions each, callgrind), a Closure is not.
-     * Registering it neither warns nor throws: no need for quietly() on the hops.
+     * Registers our first shutdown function, before any of the application's:
+     * when it runs it moves itself to the end of the queue, and does so
+     * SHUTDOWN_HOPS more times, so that shutdown functions the application
+     * registers from its own (up to that depth) still run before finish().
+     * One closure registered again and again: a [class, method] callable is
+     * looked up by name at every registration (~1,200 instructions each,
+     * callgrind), a Closure is not. Registering it neither warns nor throws:
+     * no need for quietly() on the hops.
      */
-    public static function onShutdown(): void
+    private static function registerFinish(): void
     {
-        $hopsLeft = self::SHUTDOWN_HOPS;
+        $hopsLeft = self::SHUTDOWN_HOPS + 1;
         $hop = static function () use (&$hop, &$hopsLeft) {
             if ($hopsLeft > 0) {
                 $hopsLeft--;
@@ -160,20 +165,39 @@ final class Bootstrap
             self::recordFatal($root, (string) $last['message'], isset($last['file']) ? (string) $last['file'] : '', isset($last['line']) ? (int) $last['line'] : 0, $end);
         }
         Tracer::endAll($end);
-        // The sampled root has ended, so there is something to export: release the client first.
-        if (self::$http && $config->finishRequest && \PHP_SAPI === 'fpm-fcgi' && \function_exists('fastcgi_finish_request')
-            && self::outputIsSettled() && !self::applicationHasDestructors()) {
-            \fastcgi_finish_request();
+        // The sampled root has ended, so there is something to export. The client is released before
+        // anything that could make it wait: a connect that may take time (TCP), the work for many
+        // spans (queries are kept as compact records until now, Tracer::beginCall, and making them
+        // into Spans costs ~0.4 µs each), or a write that would block (Exporter::send calls back).
+        // A few spans to the local unix socket are encoded and written at once instead: a
+        // non-blocking write to a live kept connection, ~10 µs on the response's path, which spares
+        // every such request the checks releaseClient() makes (~12,000 instructions, most of them
+        // get_declared_classes(), callgrind).
+        $release = self::$http && $config->finishRequest && \PHP_SAPI === 'fpm-fcgi';
+        if ($release && (Tracer::finishedCount() > self::WRITE_FIRST_MAX_SPANS || \strncmp($config->transport, 'unix:', 5) !== 0)) {
+            self::releaseClient();
+            $release = false;
         }
-        // Queries are kept as compact records until now (Tracer::beginCall); making them into Spans costs
-        // ~0.4 µs each, which the response no longer waits for.
         $spans = Tracer::takeFinished();
         if ($spans === []) {
             return;
         }
         $body = OtlpJson::request($spans, $config, Tracer::droppedSpans());
         if ($body !== '') {
-            Exporter::send($config, $body);
+            Exporter::send($config, $body, $release ? [self::class, 'releaseClient'] : null);
+        }
+    }
+
+    /**
+     * fastcgi_finish_request() where that is the same as PHP's own end of
+     * the request for the client (see outputIsSettled() and
+     * applicationHasDestructors()); otherwise nothing, and the client waits
+     * for the export (at most the budget).
+     */
+    public static function releaseClient(): void
+    {
+        if (\function_exists('fastcgi_finish_request') && self::outputIsSettled() && !self::applicationHasDestructors()) {
+            \fastcgi_finish_request();
         }
     }
 

@@ -24,7 +24,11 @@ final class Exporter
     const WRITE_FAILED = 'write_failed';
     const TIMEOUT = 'timeout';
 
-    public static function send(Config $config, string $body): string
+    /**
+     * @param callable|null $beforeWaiting called once, before the first wait for the socket (Bootstrap
+     *                                     releases the client there)
+     */
+    public static function send(Config $config, string $body, ?callable $beforeWaiting = null): string
     {
         $budget = $config->exportTimeoutMillis / 1000.0;
         $deadline = \microtime(true) + $budget;
@@ -45,6 +49,10 @@ final class Exporter
             if ($written > 0) {
                 $request = (string) \substr($request, $written);
                 continue;
+            }
+            if ($beforeWaiting !== null) {
+                $beforeWaiting();
+                $beforeWaiting = null;
             }
             $left = $deadline - \microtime(true);
             $read = null;

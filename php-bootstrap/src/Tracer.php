@@ -442,6 +442,12 @@ final class Tracer
         return $spans;
     }
 
+    /** How many spans (and calls) have finished and wait for takeFinished(). */
+    public static function finishedCount(): int
+    {
+        return \count(self::$finished);
+    }
+
     public static function droppedSpans(): int
     {
         return self::$dropped;

@@ -165,7 +165,7 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
 
   it('has a fixture for every scenario and a scenario for every fixture', () => {
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(12);
-    expect(readdirSync(fixtures).filter((f) => f.endsWith('.php')).sort()).toEqual(SCENARIOS.map((s) => s.file).concat('side-effects.php', 'tracing-probe.php').sort());
+    expect(readdirSync(fixtures).filter((f) => f.endsWith('.php')).sort()).toEqual(SCENARIOS.map((s) => s.file).concat('side-effects.php', 'tracing-probe.php', 'large-span.php').sort());
   });
 
   for (const profile of ['production', 'development'] as const) {
@@ -244,5 +244,56 @@ describe.skipIf(!ready)('fault matrix: pages through nginx + php-fpm are byte-id
     expect(hungLong.received).toContain('"name":"GET /plain.php"');
     expect(hungLong.sockets.size).toBe(1);
     expect(hungLong.closed).toBe(0);
+  });
+});
+
+describe.skipIf(!ready)('a sidecar that stops reading: the write that would block', () => {
+  let dir: string;
+  // Accepts and does not read until told to: the export's write then has to wait.
+  const listener = { server: null as net.Server | null, sockets: [] as net.Socket[], received: '' };
+  let fpm: PhpFpm;
+  let nginx: Nginx;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tk-php-stall-'));
+    listener.server = net.createServer((socket) => {
+      socket.pause();
+      listener.sockets.push(socket);
+      socket.on('data', (c) => (listener.received += c.toString('utf8')));
+      socket.on('error', () => {});
+    });
+    listener.server.listen(path.join(dir, 'stalled.sock'));
+    await once(listener.server, 'listening');
+    await writePhpInit(planPhpInit({ outDir: path.join(dir, 'bootstrap'), cwd: dir, serviceName: 'stall', endpoint: `unix://${dir}/stalled.sock` }));
+    chmodSync(dir, 0o755);
+    chmodSync(path.join(dir, 'bootstrap'), 0o755);
+    fpm = await startPhpFpm({ prepend: path.join(dir, 'bootstrap', 'tracekit-prepend.php'), env: { TRACEKIT_EXPORT_TIMEOUT_MS: '1000' }, workers: 1 });
+    nginx = await startNginx({ root: fixtures, fastcgiSocket: fpm.socket });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await fpm?.stop();
+    for (const s of listener.sockets) s.destroy();
+    await new Promise<void>((resolve) => (listener.server ? listener.server.close(() => resolve()) : resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the client while the worker still waits on the write, which completes once the sidecar reads', async () => {
+    // ~1.2 MB of span: more than the socket buffers hold, so the export's write stalls.
+    const page = await rawRequest(nginx.port, { name: 'a large span', file: 'large-span.php' });
+    expect(page.status).toBe(200);
+    expect(page.body.toString('utf8')).toBe('large span\n');
+    // The client has its whole answer. Had the worker given up on the write first (its budget is
+    // 1 s), the connection would be gone; reading now lets the waiting write finish on it instead.
+    expect(listener.sockets).toHaveLength(1);
+    listener.sockets[0]!.resume();
+    await waitFor(async () => (listener.received.includes('"name":"GET /large-span.php"') && listener.received.includes('test.filler.299') && listener.received.endsWith(']}]}]}') ? true : undefined), 'the whole large export');
+    // The connection was kept (a dropped one would make the next export open a new one).
+    const next = await rawRequest(nginx.port, SCENARIOS[0]!);
+    expect(next.status).toBe(200);
+    await waitFor(async () => (listener.received.includes('"name":"GET /plain.php"') ? true : undefined), 'the next export');
+    expect(listener.sockets).toHaveLength(1);
+    expect(listener.received.match(/POST \/v1\/traces HTTP\/1\.1\r\n/g)).toHaveLength(2);
   });
 });
