@@ -11,11 +11,13 @@
 //                                   [--prepend NAME=FILE ...]   (more prepends, traced to the same sidecar)
 //                                   [--profile N]   (also the N C functions whose per-request cost
 //                                                    differs most from "off", inclusive, e.g. zif_getenv)
+//                                   [--steps]       (also copies of the generated runtime that stop after
+//                                                    each step of a traced request: where the cost goes)
 // Needs valgrind; run after `npm run build`. Not CPU-saturating (one worker,
 // sequential requests), so no lock is needed.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +34,18 @@ const PAGE = option('--page', '/about.php');
 const A = 20;
 const B = Number(option('--requests', 220));
 const PROFILE = Number(option('--profile', 0));
+const STEPS = args.includes('--steps');
+// Each step: the text in the generated runtime after which a copy of it stops (a `return;` inserted),
+// so that the difference between consecutive copies is what that step costs.
+const STEP_CUTS = [
+  ['runtime include + start (over "disabled")', '        self::$started = true;\n', '        self::$started = true;\n        return;\n'],
+  ['Config::resolve', '        if ($config->disabled) {\n            return;\n        }\n', '        return;\n'],
+  ['CGI variables + describe', '            Tracer::startRoot($config, $parent, $name, Span::KIND_SERVER, $attributes);\n', '            return;\n'],
+  ['root span', '        self::registerFinish();\n    }\n', '        return;\n    }\n'],
+  ['shutdown hops', '        $config = Tracer::config();\n        $root = Tracer::rootSpan();\n', '        return;\n'],
+  ['outcome + end of the spans', '        $release = self::$http', '        return;\n        $release = self::$http'],
+  ['OTLP/JSON with the resource', '        if ($body !== \'\') {\n            Exporter::send(', '        return;\n        if ($body !== \'\') {\n            Exporter::send('],
+];
 const extra = [];
 args.forEach((a, i) => {
   if (a === '--prepend') {
@@ -46,6 +60,24 @@ execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'b
 const { findPhpFpm } = await import(pathToFileURL(path.join(helpersOut, 'php-fpm.js')).href);
 const { startNginx } = await import(pathToFileURL(path.join(helpersOut, 'nginx.js')).href);
 const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
+const { crc32 } = await import('node:zlib');
+
+/** Copies of the bootstrap in DIR, each stopping after one step (STEP_CUTS), its prepend's size and CRC fixed. */
+function stepCopies(dir, socket) {
+  const plan = planPhpInit({ outDir: dir, cwd: dir, serviceName: 'bench', endpoint: `unix://${socket}` });
+  const prepend = plan.files.find((f) => f.name === 'tracekit-prepend.php').content;
+  const runtime = plan.files.find((f) => f.name === 'tracekit-runtime.php').content;
+  const crc = (text) => crc32(Buffer.from(text)).toString(16).padStart(8, '0');
+  return STEP_CUTS.map(([name, from, to], i) => {
+    if (!runtime.includes(from)) throw new Error(`--steps: expected the generated runtime to contain ${JSON.stringify(from)} (step "${name}"), found it missing: update STEP_CUTS`);
+    const cut = runtime.replace(from, to);
+    const stepDir = path.join(dir, `step-${i + 1}`);
+    mkdirSync(stepDir, { recursive: true });
+    writeFileSync(path.join(stepDir, 'tracekit-runtime.php'), cut);
+    writeFileSync(path.join(stepDir, 'tracekit-prepend.php'), prepend.replace(String(Buffer.byteLength(runtime)), String(Buffer.byteLength(cut))).replace(crc(runtime), crc(cut)));
+    return { name: `${i + 1}. ${name}`, prepend: path.join(stepDir, 'tracekit-prepend.php'), env: {}, step: true };
+  });
+}
 const fpmBin = findPhpFpm();
 if (fpmBin === null) throw new Error('php-fpm is not installed');
 const appDir = path.join(root, 'examples', 'legacy-app');
@@ -124,16 +156,22 @@ try {
     { name: 'not sampled', prepend, env: { OTEL_TRACES_SAMPLER: 'always_off' } },
     { name: 'sidecar', prepend, env: {} },
     ...extra.map((e) => ({ ...e, env: toSidecar })),
+    ...(STEPS ? stepCopies(path.join(tmp, 'steps'), socket) : []),
   ];
   console.log(`${PAGE}: instructions per request of one php-fpm worker (callgrind, (Ir at ${B} requests - Ir at ${A}) / ${B - A})`);
   let off = 0;
   let offFunctions = null;
+  let previousStep = null;
   for (const c of configs) {
     const b = await workerInstructions(tmp, c, B);
     const a = await workerInstructions(tmp, c, A);
     const perRequest = (b.total - a.total) / (B - A);
     if (c.name === 'off') off = perRequest;
-    console.log(`${c.name.padEnd(24)}${Math.round(perRequest).toLocaleString('en-US').padStart(10)}   added ${Math.round(perRequest - off).toLocaleString('en-US').padStart(9)}`);
+    // A step's own cost: what its copy adds over the copy that stopped one step earlier (the first over "disabled", the prepend alone).
+    const stepCost = c.step ? `   this step ${Math.round(perRequest - (previousStep ?? configs.find((x) => x.name === 'disabled').perRequest)).toLocaleString('en-US').padStart(8)}` : '';
+    c.perRequest = perRequest;
+    if (c.step) previousStep = perRequest;
+    console.log(`${c.name.padEnd(36)}${Math.round(perRequest).toLocaleString('en-US').padStart(10)}   added ${Math.round(perRequest - off).toLocaleString('en-US').padStart(9)}${stepCost}`);
     if (PROFILE > 0) {
       const functions = new Map();
       for (const name of new Set([...b.functions.keys(), ...a.functions.keys()])) functions.set(name, ((b.functions.get(name) ?? 0) - (a.functions.get(name) ?? 0)) / (B - A));
@@ -143,6 +181,10 @@ try {
         for (const [name, v] of added) console.log(`    ${Math.round(v).toLocaleString('en-US').padStart(9)}  ${name}`);
       }
     }
+  }
+  if (STEPS) {
+    const sidecarConfig = configs.find((c) => c.name === 'sidecar');
+    console.log(`${`${STEP_CUTS.length + 1}. the export (sidecar − step ${STEP_CUTS.length})`.padEnd(36)}${''.padStart(10)}   ${''.padStart(15)}   this step ${Math.round(sidecarConfig.perRequest - previousStep).toLocaleString('en-US').padStart(8)}`);
   }
 } finally {
   if (sidecar !== null) await sidecar.stop();

@@ -16,6 +16,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,6 +149,24 @@ try {
     started.push(() => c.fpm.stop());
     c.nginx = await startNginx({ root: appDir, fastcgiSocket: c.fpm.socket });
     started.push(() => c.nginx.stop());
+  }
+
+  // What a traced request sends: spans received per request through the "sidecar" configuration,
+  // so that the rows say whether they include DB spans (issue 5's hooks) or the root span alone.
+  const received = async () => Number(/tracekit_sidecar_items_received_total\{signal="traces"\} (\d+)/.exec(await sidecar.metrics())?.[1] ?? 0);
+  const spansPerRequest = {};
+  const sidecarConfig = configs.find((c) => c.name === 'sidecar');
+  if (sidecarConfig !== undefined) {
+    for (const page of PAGES) {
+      await sidecar.drained();
+      const before = await received();
+      const n = 20;
+      for (let i = 0; i < n; i++) {
+        await new Promise((resolve, reject) => http.get(sidecarConfig.nginx.url + page.path, { agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject));
+      }
+      await sidecar.drained();
+      spansPerRequest[page.name] = ((await received()) - before) / n;
+    }
   }
 
   const results = {};
