@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../analyzers/php/audit.js';
+import { discoverFiles } from '../../analyzers/php/discover.js';
 import type { AuditReport } from '../../analyzers/php/report.js';
 
 const tree = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/audit/tree');
@@ -54,6 +55,21 @@ describe('file selection', () => {
     const withVendor = await runAudit({ root, threads: 0, includeVendor: true });
     expect(withVendor.perFile.map((f) => f.path)).toContain('Vendor/x/v.php');
     expect(withVendor.vendor!.perFile.map((f) => f.path)).toEqual(['sub/vendor/k/v.php']);
+  });
+
+  it('absolute paths are the root joined to each relative path, however the root is written', async () => {
+    const cwd = process.cwd();
+    process.chdir(path.dirname(tree));
+    try {
+      const up = path.relative(path.join(tree, 'lib'), tree);
+      for (const root of [tree, `${tree}/`, `${tree}/./lib/${up}`, path.relative(process.cwd(), tree), `./${path.basename(tree)}/`]) {
+        const files = await discoverFiles({ root, extensions: ['php', 'inc', 'phtml'], includeVendor: true, respectGitignore: true });
+        expect(files.length).toBeGreaterThan(30);
+        for (const file of files) expect(file.absPath).toBe(path.join(root, file.relPath));
+      }
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('--include-vendor reports vendor/ separately and leaves the project summary unchanged', async () => {
