@@ -41,21 +41,19 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovere
     if (matchers.length > 0) files = found.filter((rel) => !isIgnored(rel, matchers));
   }
   files.sort();
-  return files.map((relPath) => ({ absPath: absolutePath(options.root, relPath), relPath, vendor: isVendorPath(relPath) }));
+  const prefix = joinPrefix(options.root);
+  return files.map((relPath) => ({ absPath: prefix === null ? path.join(options.root, relPath) : prefix + relPath, relPath, vendor: isVendorPath(relPath) }));
 }
 
 /**
- * `path.join(root, relPath)`: the walk's relPath has no `.`, `..` or empty
- * segments, so on POSIX the normalised root and the relPath joined by a `/`
- * are that join (which, normalising every time, cost ~20–30 ms per 10,000
- * files).
+ * What `path.join(root, relPath)` puts before a relPath of the walk, or null
+ * off POSIX (where join also turns the slashes). The walk's relPaths have no
+ * `.`, `..` or empty segments, so whatever join does to the root (`.` and ''
+ * vanish, `a/../b` is `b`) it does before the last segment; joining each
+ * path instead, normalising every time, cost 17–34 ms per 10,005 files.
  */
-let joinedRoot: { root: string; prefix: string } | null = null;
-function absolutePath(root: string, relPath: string): string {
-  if (path.sep !== '/') return path.join(root, relPath);
-  // Whatever join does to the root (`.` and `''` vanish, `a/../b` is `b`), it does before the last segment.
-  if (joinedRoot?.root !== root) joinedRoot = { root, prefix: path.join(root, 'x').slice(0, -1) };
-  return joinedRoot.prefix + relPath;
+function joinPrefix(root: string): string | null {
+  return path.sep === '/' ? path.join(root, 'x').slice(0, -1) : null;
 }
 
 /**
