@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// Side-by-side comparison of two builds of `tracekit sidecar` under the same
+// load: a baseline checkout (e.g. `git archive <commit> | tar -x -C DIR`,
+// node_modules linked, `npx tsc -p tsconfig.build.json`) against this one.
+// Both sidecars run at once, forwarding to one bare sink; for each cell
+// (OTLP/protobuf bodies of 1, 10 and 100 DB spans, the PHP bootstrap's
+// OTLP/JSON export — bench/sidecar/bodies.mjs) wrk loads one, then the other,
+// alternating which goes first, so both share the machine's drift (after an
+// unmeasured warm-up run of each). Reported
+// per cell: medians of requests/s and of each sidecar's CPU per request (user +
+// system of the whole process from /proc, read after its last batch went out),
+// and current/baseline of the CPU. On a shared machine req/s moves with the
+// contention; CPU per request is the steadier figure.
+//
+// Usage (after `npm run build`, under the benchmark lock):
+//   flock /tmp/tracekit-bench.lock node bench/sidecar/ab.mjs BASELINE_DIR [--rounds 5] [--duration 3] [--connections 8] [--cells 1,10,100,php]
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dbSpansJson, phpExportJson } from './bodies.mjs';
+import { spawnListening, stopChild } from '../lib/process.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1];
+};
+const positive = (name, fallback) => {
+  const value = Number(flag(name, fallback));
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number, found ${flag(name, fallback)}`);
+  return value;
+};
+const baselineDir = args[0] && !args[0].startsWith('--') ? path.resolve(args[0]) : null;
+if (baselineDir === null) throw new Error('usage: node bench/sidecar/ab.mjs BASELINE_DIR [--rounds N] [--duration S] [--connections C]: expected a built baseline checkout');
+const rounds = positive('rounds', '5');
+const duration = positive('duration', '3');
+const connections = positive('connections', '8');
+
+const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
+const BODIES = 64;
+// --cells 1,10,100,php picks cells: protobuf bodies of that many spans, php the OTLP/JSON export.
+const wanted = flag('cells', '1,10,100,php').split(',');
+const cells = [
+  ...[1, 10, 100].filter((spans) => wanted.includes(String(spans))).map((spans) => ({ label: `${spans} (protobuf)`, contentType: 'application/x-protobuf', make: (i) => Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, dbSpansJson(spans, spans * 1000 + i)).bytes) })),
+  ...(wanted.includes('php') ? [{ label: '6, PHP export (JSON)', contentType: 'application/json', make: (i) => Buffer.from(phpExportJson(5, 500_000 + i)) }] : []),
+];
+
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+async function start(argv) {
+  const { child, ready } = spawnListening(argv, { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '' } });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const msg = await ready;
+  return { child, port: msg.port ?? Number(String(msg.tcp).split(':').pop()) };
+}
+
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function wrk(port, prefix, contentType, script, seconds = duration) {
+  const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '-s', script, `http://127.0.0.1:${port}/v1/traces`], {
+    env: { ...process.env, BODY_PREFIX: prefix, BODY_COUNT: String(BODIES), CONTENT_TYPE: contentType },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (err += c));
+  const code = await new Promise((r) => child.once('close', r));
+  if (code !== 0) throw new Error(`wrk failed: ${err}`);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  if (non2xx > 0) throw new Error(`${non2xx} answers were not 200: the comparison needs both builds to accept every request`);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), requests: Number(/(\d+) requests in/.exec(out)?.[1]) };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
+const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-sidecar-ab-'));
+const script = path.join(dir, 'post.lua');
+await writeFile(
+  script,
+  `local prefix = os.getenv("BODY_PREFIX")
+local count = tonumber(os.getenv("BODY_COUNT"))
+local bodies = {}
+for i = 1, count do
+  local f = io.open(prefix .. (i - 1) .. ".pb", "rb")
+  bodies[i] = f:read("*a")
+  f:close()
+end
+local headers = { ["Content-Type"] = os.getenv("CONTENT_TYPE") }
+local n = 0
+request = function()
+  n = n % count + 1
+  return wrk.format("POST", nil, headers, bodies[n])
+end
+`,
+);
+
+const sink = await start([path.join(root, 'bench/sidecar/sink.mjs'), '0']);
+const sidecarArgs = ['sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${sink.port}`, '--log-level', 'warn'];
+const builds = {
+  baseline: await start([path.join(baselineDir, 'bin/tracekit.js'), ...sidecarArgs]),
+  current: await start([path.join(root, 'bin/tracekit.js'), ...sidecarArgs]),
+};
+const rows = [];
+try {
+  for (const [index, cell] of cells.entries()) {
+    const prefix = path.join(dir, `body-${index}-`);
+    for (let i = 0; i < BODIES; i++) await writeFile(`${prefix}${i}.pb`, cell.make(i));
+    // One unmeasured run each first: the JIT warms up on this cell's bodies.
+    for (const target of Object.values(builds)) await wrk(target.port, prefix, cell.contentType, script, 1);
+    const runs = { baseline: [], current: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? ['baseline', 'current'] : ['current', 'baseline']) {
+        const target = builds[name];
+        const cpu0 = await cpuSeconds(target.child.pid);
+        const run = await wrk(target.port, prefix, cell.contentType, script);
+        // The batch timeout is 1 s: the last batch of this run goes out (and is counted) before the next.
+        await new Promise((r) => setTimeout(r, 1200));
+        runs[name].push({ rps: run.rps, cpu: (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests });
+      }
+    }
+    const summary = (list) => ({ rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)) });
+    rows.push({ label: cell.label, baseline: summary(runs.baseline), current: summary(runs.current) });
+    const r = rows.at(-1);
+    process.stderr.write(`${cell.label}: CPU µs/request baseline ${r.baseline.cpu.toFixed(1)}, current ${r.current.cpu.toFixed(1)}\n`);
+  }
+} finally {
+  for (const b of Object.values(builds)) await stopChild(b.child);
+  await stopChild(sink.child);
+  await rm(dir, { recursive: true, force: true });
+}
+
+const lines = [
+  `Run: \`node bench/sidecar/ab.mjs ${args.join(' ')}\` on ${new Date().toISOString()}, Node ${process.version}, wrk -c${connections} ${duration}s per run, ${rounds} rounds alternating baseline/current, medians; load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+  '',
+  '| spans/request | baseline req/s | current req/s | baseline CPU µs/request | current CPU µs/request | CPU current/baseline |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.label} | ${r.baseline.rps.toFixed(0)} | ${r.current.rps.toFixed(0)} | ${r.baseline.cpu.toFixed(1)} | ${r.current.cpu.toFixed(1)} | ${(r.current.cpu / r.baseline.cpu).toFixed(2)} |`),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
