@@ -133,7 +133,7 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option('--ext <list>', 'file extensions to read, comma-separated (case-insensitive)', DEFAULT_EXTENSIONS.join(','))
     .option('--include-vendor', 'also audit vendor/ trees, reported separately')
     .option('--no-gitignore', 'also read files that .gitignore files exclude')
-    .option('--threads <n>', 'worker threads analysing files beside the main thread (0: the main thread alone; default: 0 on one or two cores, else one per core beyond the first, at most 4)', parseThreads)
+    .option('--threads <n>', 'worker threads analysing files beside the main thread (0: the main thread alone; default: 0 on one or two cores, where a worker cost more CPU than it saved, else one per core beyond the first, at most 4; see docs/audit.md)', parseThreads)
     .option('--max-file-size <size>', 'skip larger files with a reason (default 5MiB)', parseByteSize)
     .option('--fail-on <conditions>', `exit 1 when any is found: ${FAIL_CONDITIONS.join(', ')}`, parseFailOn)
     .option('--color', 'force colour in the table format')
