@@ -101,18 +101,22 @@ final class Exporter
      */
     private static function drain($socket): bool
     {
+        // The answer to the previous export (~100 bytes), or nothing.
+        \fread($socket, 8192);
         for ($i = 0; $i < 64; $i++) {
-            $chunk = \fread($socket, 8192);
-            if (!\is_string($chunk) || $chunk === '') {
-                break;
+            // A peek tells the cases apart in one system call: false, nothing to read (alive and
+            // drained); '', the peer closed; else more answers. A second read plus
+            // stream_get_meta_data() to tell EAGAIN from EOF cost the same system call and ~4,000
+            // more instructions (callgrind); feof() may poll for the socket timeout on PHP 7.
+            $peek = \stream_socket_recvfrom($socket, 1, \STREAM_PEEK);
+            if ($peek === false) {
+                return true;
             }
+            if ($peek === '') {
+                return false;
+            }
+            \fread($socket, 8192);
         }
-        if ($i === 64) {
-            return !\feof($socket);
-        }
-        // The read that came back empty has already told EOF (the peer closed) from EAGAIN (alive) and
-        // recorded it in the stream; feof() would ask the socket once more (one recv(MSG_PEEK) per export).
-        $meta = \stream_get_meta_data($socket);
-        return !isset($meta['eof']) || $meta['eof'] !== true;
+        return true;
     }
 }
