@@ -37,7 +37,10 @@ final class HttpRequest
      */
     public static function describe(array $server, string $routeSource, int $maxAttributeLength = \PHP_INT_MAX): array
     {
-        $method = isset($server['REQUEST_METHOD']) && \is_string($server['REQUEST_METHOD']) ? $server['REQUEST_METHOD'] : '';
+        $method = $server['REQUEST_METHOD'] ?? '';
+        if (!\is_string($method)) {
+            $method = '';
+        }
         $attributes = [];
         if (isset(self::KNOWN_METHOD_KEYS[$method])) {
             $attributes['http.request.method'] = $method;
@@ -50,13 +53,22 @@ final class HttpRequest
             $nameMethod = 'HTTP';
         }
 
-        $uri = isset($server['REQUEST_URI']) && \is_string($server['REQUEST_URI']) ? $server['REQUEST_URI'] : '';
+        $uri = $server['REQUEST_URI'] ?? '';
+
+        if (!\is_string($uri)) {
+
+            $uri = '';
+
+        }
         $question = \strpos($uri, '?');
         $path = $question === false ? $uri : \substr($uri, 0, $question);
         if ($path !== '') {
             $attributes['url.path'] = $path;
         }
-        $query = isset($server['QUERY_STRING']) && \is_string($server['QUERY_STRING']) ? $server['QUERY_STRING'] : '';
+        $query = $server['QUERY_STRING'] ?? '';
+        if (!\is_string($query)) {
+            $query = '';
+        }
         if ($query === '' && $question !== false) {
             $query = (string) \substr($uri, $question + 1);
         }
@@ -64,7 +76,13 @@ final class HttpRequest
             $attributes['url.query'] = self::redactQuery($query);
         }
 
-        $https = isset($server['HTTPS']) && \is_string($server['HTTPS']) ? $server['HTTPS'] : '';
+        $https = $server['HTTPS'] ?? '';
+
+        if (!\is_string($https)) {
+
+            $https = '';
+
+        }
         $attributes['url.scheme'] = ($https !== '' && \strtolower($https) !== 'off')
             || (isset($server['REQUEST_SCHEME']) && $server['REQUEST_SCHEME'] === 'https') ? 'https' : 'http';
 
@@ -76,7 +94,13 @@ final class HttpRequest
             $attributes['http.route'] = $route;
         }
 
-        $host = isset($server['HTTP_HOST']) && \is_string($server['HTTP_HOST']) ? $server['HTTP_HOST'] : '';
+        $host = $server['HTTP_HOST'] ?? '';
+
+        if (!\is_string($host)) {
+
+            $host = '';
+
+        }
         if ($host === '' && isset($server['SERVER_NAME']) && \is_string($server['SERVER_NAME'])) {
             $host = $server['SERVER_NAME'];
         }
@@ -90,15 +114,24 @@ final class HttpRequest
                 $attributes['server.address'] = $colon === false ? $host : \substr($host, 0, $colon);
             }
         }
-        $port = isset($server['SERVER_PORT']) && \is_string($server['SERVER_PORT']) ? $server['SERVER_PORT'] : '';
+        $port = $server['SERVER_PORT'] ?? '';
+        if (!\is_string($port)) {
+            $port = '';
+        }
         if ($port !== '' && \strlen($port) <= 5 && \strspn($port, '0123456789') === \strlen($port)) {
             $attributes['server.port'] = (int) $port;
         }
-        $client = isset($server['REMOTE_ADDR']) && \is_string($server['REMOTE_ADDR']) ? $server['REMOTE_ADDR'] : '';
+        $client = $server['REMOTE_ADDR'] ?? '';
+        if (!\is_string($client)) {
+            $client = '';
+        }
         if ($client !== '') {
             $attributes['client.address'] = $client;
         }
-        $agent = isset($server['HTTP_USER_AGENT']) && \is_string($server['HTTP_USER_AGENT']) ? $server['HTTP_USER_AGENT'] : '';
+        $agent = $server['HTTP_USER_AGENT'] ?? '';
+        if (!\is_string($agent)) {
+            $agent = '';
+        }
         if ($agent !== '') {
             $attributes['user_agent.original'] = $agent;
         }
