@@ -162,7 +162,7 @@ export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): Valida
   // Module-level tables read through locals: each access to a module's const declared below otherwise
   // carries a check that it is initialised (~5 % of the walk, measured).
   const rules = ruleStack;
-  const fields = fieldStack;
+  const itemMasks = itemMaskStack;
   const ends = endStack;
   const seens = seenStack;
   let rule = compile(type);
@@ -176,13 +176,13 @@ export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): Valida
       // The end of a nested message: back to its parent.
       const childSeen = seen;
       depth--;
-      const parentField = fields[depth]!;
+      const itemMask = itemMasks[depth]!;
       rule = rules[depth]!;
       end = ends[depth]!;
       seen = seens[depth]!;
-      if (parentField.countsItems) {
+      if (itemMask >= 0) {
         stats.items++;
-        if (childSeen !== parentField.message!.requiredMask) stats.invalidItems++;
+        if (childSeen !== itemMask) stats.invalidItems++;
       }
       continue;
     }
@@ -268,7 +268,7 @@ export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): Valida
         rules[depth] = rule;
         ends[depth] = end;
         seens[depth] = seen;
-        fields[depth] = field;
+        itemMasks[depth] = field.countsItems ? field.message!.requiredMask : -1;
         depth++;
         rule = field.message!;
         end = fieldEnd;
@@ -307,7 +307,8 @@ export function validateProtobuf(type: protobuf.Type, bytes: Uint8Array): Valida
 
 /** The enclosing messages of the one being walked, by depth (validation is synchronous: one walk at a time). */
 const ruleStack: MessageRule[] = [];
-const fieldStack: FieldRule[] = [];
+/** Per enclosing message: the required mask its items must show when it counts items, else -1. */
+const itemMaskStack = new Int32Array(MAX_MESSAGE_DEPTH + 1);
 const endStack = new Int32Array(MAX_MESSAGE_DEPTH + 1);
 const seenStack = new Int32Array(MAX_MESSAGE_DEPTH + 1);
 
