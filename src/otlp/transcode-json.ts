@@ -718,8 +718,8 @@ const POWERS_OF_TEN = [1, 10, 100, 1000, 10000, 100000];
 
 /** The open messages of a scan, by depth (scanning is synchronous: one at a time). */
 const scanMessages: JsonMessage[] = [];
-/** The field whose value each open message is (index 1 up), and the repeated field whose array its parent was in. */
-const scanFields: JsonField[] = [];
+/** Per open message (index 1 up): the required mask its items must show when it counts items (else -1), and the repeated field whose array its parent was in. */
+const scanItemMasks = new Int32Array(MAX_MESSAGE_DEPTH + 2);
 const scanArrays: (JsonField | null)[] = [];
 const scanLengthAts = new Int32Array(MAX_MESSAGE_DEPTH + 2);
 const scanSeen = new Int32Array(MAX_MESSAGE_DEPTH + 2);
@@ -757,7 +757,7 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
   const space = JSON_SPACE;
   const hex = HEX_BYTES;
   const messages = scanMessages;
-  const fields = scanFields;
+  const itemMasks = scanItemMasks;
   const arrays = scanArrays;
   const lengthAts = scanLengthAts;
   const seens = scanSeen;
@@ -860,7 +860,7 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
           for (let t = 1; t < tag.length; t++) out[o++] = tag[t]!;
           // Into the nested message; one byte is reserved for its length, enough for most.
           messages[depth] = message;
-          fields[depth] = field;
+          itemMasks[depth] = field.countsItems ? field.message!.requiredMask : -1;
           arrays[depth] = array;
           lengthAts[depth] = o;
           seens[depth] = seen;
@@ -1088,10 +1088,10 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
       const length = o - lengthAt - 1;
       if (length < 0x80) out[lengthAt] = length;
       else o = moveForLength(out, lengthAt, o, length);
-      const closed = fields[depth]!;
-      if (closed.countsItems) {
+      const itemMask = itemMasks[depth]!;
+      if (itemMask >= 0) {
         items++;
-        if (seen !== message.requiredMask) invalidItems++;
+        if (seen !== itemMask) invalidItems++;
       }
       message = messages[depth]!;
       array = arrays[depth]!;
