@@ -994,10 +994,31 @@ function scanBytes(root: JsonMessage, body: Buffer): TranscodedRequest | null {
           const tag = field.tag;
           out[o++] = tag[0]!;
           for (let t = 1; t < tag.length; t++) out[o++] = tag[t]!;
-          // The shared writer encodes lo/hi by kind, as it does a parsed value.
-          pos = o;
-          writeParsed64(field);
-          o = pos;
+          if (field.kind === Kind.Int64 || field.kind === Kind.Uint64) {
+            // The common kinds (timestamps are fixed64, attribute integers int64) are written here;
+            // sint64 goes through the shared writer.
+            let l = lo;
+            let h2 = hi;
+            while (h2 !== 0) {
+              out[o++] = (l & 127) | 128;
+              l = ((l >>> 7) | (h2 << 25)) >>> 0;
+              h2 >>>= 7;
+            }
+            while (l > 127) {
+              out[o++] = (l & 127) | 128;
+              l >>>= 7;
+            }
+            out[o++] = l;
+          } else if (field.kind === Kind.Fixed64 || field.kind === Kind.Sfixed64) {
+            outView.setUint32(o, lo, true);
+            outView.setUint32(o + 4, hi, true);
+            o += 8;
+          } else {
+            // The shared writer encodes lo/hi by kind, as it does a parsed value.
+            pos = o;
+            writeParsed64(field);
+            o = pos;
+          }
           break;
         }
         case Kind.Bool: {
