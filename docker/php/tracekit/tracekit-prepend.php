@@ -16,15 +16,18 @@ namespace Tracekit\Prepend;
             return true;
         });
         $guarded = true;
-        // Switched off (the runtime's own rules): do not even load the runtime.
-        $off = \strtolower(\trim((string) \getenv('OTEL_SDK_DISABLED'))) === 'true'
-            || \in_array(\strtolower(\trim((string) \getenv('TRACEKIT_DISABLED'))), ['1', 'true', 'yes', 'on'], true);
+        // Switched off (the runtime's own rules): do not even load the runtime. Usually neither
+        // variable is set, and getenv()'s false needs no trimming.
+        $sdkDisabled = \getenv('OTEL_SDK_DISABLED');
+        $tracekitDisabled = \getenv('TRACEKIT_DISABLED');
+        $off = ($sdkDisabled !== false && \strtolower(\trim((string) $sdkDisabled)) === 'true')
+            || ($tracekitDisabled !== false && \in_array(\strtolower(\trim((string) $tracekitDisabled)), ['1', 'true', 'yes', 'on'], true));
         if (!$off && !\class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
             $runtime = __DIR__ . '/tracekit-runtime.php';
             // A runtime of the wrong size (truncated, replaced, half-copied) is never compiled. One
             // stat: a missing file only warns (swallowed) and gives false; a directory or FIFO has
             // another size; an unreadable file fails the checksum below unless opcache already holds it.
-            if (\filesize($runtime) !== 72951) {
+            if (\filesize($runtime) !== 88891) {
                 $runtime = null;
             }
             // Nor one with the wrong checksum: some damage compiles into a fatal error that no
@@ -32,7 +35,7 @@ namespace Tracekit\Prepend;
             // script that failed to compile) the check is skipped: crc32 of the file costs ~13 µs.
             if ($runtime !== null && !(\function_exists('opcache_is_script_cached') && \opcache_is_script_cached($runtime))) {
                 $crc = \function_exists('hash_file') ? \hash_file('crc32b', $runtime) : \sprintf('%08x', \crc32((string) \file_get_contents($runtime)));
-                if ($crc !== 'a97e50ff') {
+                if ($crc !== '6b7ec100') {
                     $runtime = null;
                 }
             }
@@ -51,7 +54,8 @@ namespace Tracekit\Prepend;
         }
         try {
             if (!$off && \class_exists('Tracekit\\Runtime\\Bootstrap', false)) {
-                \Tracekit\Runtime\Bootstrap::start(['serviceName' => 'legacy-app', 'endpoint' => 'unix:///run/tracekit/otlp.sock', 'version' => '0.1.0']);
+                // true: the switches above were read and found tracing on; the runtime does not read them again.
+                \Tracekit\Runtime\Bootstrap::start(['serviceName' => 'legacy-app', 'endpoint' => 'unix:///run/tracekit/otlp.sock', 'version' => '0.1.0'], true);
             }
         } finally {
             // The mysqli/PDO hooks file (`tracekit php hooks`) is loaded even when

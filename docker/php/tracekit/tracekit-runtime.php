@@ -71,6 +71,22 @@ final class Ids
     }
 
     /**
+     * A new trace's id and its first span's, from one slice of the pool: one
+     * getmypid() (a system call) instead of two.
+     *
+     * @return array{0: string, 1: string}
+     */
+    public static function traceAndSpanId(): array
+    {
+        do {
+            $ids = self::hex(48);
+            $traceId = \substr($ids, 0, 32);
+            $spanId = \substr($ids, 32);
+        } while ($traceId === '00000000000000000000000000000000' || $spanId === '0000000000000000');
+        return [$traceId, $spanId];
+    }
+
+    /**
      * Random hex digits, each handed out once. One random_bytes() of 64 bytes
      * serves eight span ids: a getrandom() call per id cost ~0.45 µs, a slice
      * ~0.03 µs plus the getmypid() that keeps a fork from reusing the pool
@@ -294,18 +310,37 @@ final class Config
     ];
 
     /**
+     * What a web request needs once the prepend has found tracing switched on
+     * (it read the two switches): each getenv() costs ~600 instructions under
+     * php-fpm, so neither the switches again nor TRACEKIT_CLI_SPANS, and
+     * OTEL_TRACES_SAMPLER_ARG only for a ratio sampler (resolve() reads it then).
+     */
+    const HTTP_VARIABLES = [
+        'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'TRACEKIT_EXPORT_TIMEOUT_MS', 'OTEL_TRACES_SAMPLER', 'TRACEKIT_FINISH_REQUEST', 'TRACEKIT_HTTP_ROUTE',
+        'TRACEKIT_MAX_SPANS', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    ];
+
+    /** The same for a CLI script. */
+    const CLI_VARIABLES = [
+        'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'TRACEKIT_EXPORT_TIMEOUT_MS', 'OTEL_TRACES_SAMPLER', 'TRACEKIT_CLI_SPANS', 'TRACEKIT_MAX_SPANS', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    ];
+
+    /**
      * Runs once per request, on cold caches: every distinct call it makes
      * costs a lookup, so the variables are read in one loop and only those
      * that are set are looked at (isset on the array, no call).
      *
      * @param array<string, mixed> $defaults keys serviceName, endpoint, version
      * @param callable|null $getenv for tests; getenv() otherwise
+     * @param string[] $names the variables to read: VARIABLES, or HTTP_VARIABLES / CLI_VARIABLES
      */
-    public static function resolve(array $defaults, ?callable $getenv = null): self
+    public static function resolve(array $defaults, ?callable $getenv = null, array $names = self::VARIABLES): self
     {
         $c = new self();
         $env = [];
-        foreach (self::VARIABLES as $name) {
+        foreach ($names as $name) {
             $value = $getenv === null ? \getenv($name) : $getenv($name);
             if (\is_string($value) && $value !== '') {
                 $value = \trim($value);
@@ -356,6 +391,12 @@ final class Config
             $sampler = \strtolower($env['OTEL_TRACES_SAMPLER']);
             if (\in_array($sampler, Sampler::NAMES, true)) {
                 $c->sampler = $sampler;
+            }
+        }
+        if (!isset($env['OTEL_TRACES_SAMPLER_ARG']) && \substr($c->sampler, -12) === 'traceidratio') {
+            $arg = $getenv === null ? \getenv('OTEL_TRACES_SAMPLER_ARG') : $getenv('OTEL_TRACES_SAMPLER_ARG');
+            if (\is_string($arg) && \trim($arg) !== '') {
+                $env['OTEL_TRACES_SAMPLER_ARG'] = \trim($arg);
             }
         }
         if (isset($env['OTEL_TRACES_SAMPLER_ARG']) && \is_numeric($env['OTEL_TRACES_SAMPLER_ARG'])) {
@@ -653,7 +694,11 @@ final class Span
                 $clean[(string) $key] = $value;
             }
         }
-        $this->events[] = ['name' => $name, 'timeNanos' => $timeNanos === null ? Clock::nowNanos() : $timeNanos, 'attributes' => $clean];
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given (trim() is linear; strspn() compares every byte with every digit).
+        if ($timeNanos === null || $timeNanos === '' || \trim($timeNanos, '0123456789') !== '') {
+            $timeNanos = Clock::nowNanos();
+        }
+        $this->events[] = ['name' => $name, 'timeNanos' => $timeNanos, 'attributes' => $clean];
         return $this;
     }
 
@@ -695,7 +740,8 @@ final class Span
         if ($this->endNanos !== null) {
             return;
         }
-        $this->endNanos = $endNanos === null ? Clock::nowNanos() : $endNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given (trim() is linear; strspn() compares every byte with every digit).
+        $this->endNanos = $endNanos === null || $endNanos === '' || \trim($endNanos, '0123456789') !== '' ? Clock::nowNanos() : $endNanos;
         Tracer::spanEnded($this);
     }
 }
@@ -756,6 +802,57 @@ final class Tracer
         self::$maxSpans = $config->maxSpans;
     }
 
+    /**
+     * activate() and the request's root span in one step, for Bootstrap: it
+     * runs once per request on cold caches, where every static property and
+     * method reached costs a lookup (~300 instructions each, callgrind). The
+     * attributes are taken as given: the caller has already made them what
+     * setAttribute() would keep (HttpRequest::describe() with the limit).
+     *
+     * @param array<string, string|int> $attributes
+     */
+    public static function startRoot(Config $config, ?TraceContext $remoteParent, string $name, int $kind, array $attributes): Span
+    {
+        if (self::$config !== null) {
+            self::activate($config, $remoteParent);
+        } else {
+            // Never active in this request: every other property still holds its default (nothing
+            // changes them while tracing is off), so only these three need setting (~2,000
+            // instructions less than activate()'s ten writes on cold caches).
+            self::$config = $config;
+            self::$remoteParent = $remoteParent;
+            self::$maxSpans = $config->maxSpans;
+        }
+        $start = Clock::nowNanos();
+        try {
+            if ($remoteParent !== null) {
+                $span = new Span($remoteParent->traceId, Ids::spanId(), $remoteParent->spanId, $remoteParent->traceState,
+                    Sampler::shouldSample($config->sampler, $config->samplerRatio, $remoteParent->traceId, $remoteParent), $name, $kind, $start);
+            } else {
+                // Both ids from one random_bytes() (Ids' pool would add a getmypid() and its bookkeeping).
+                $ids = \bin2hex(\random_bytes(24));
+                $traceId = \substr($ids, 0, 32);
+                $spanId = \substr($ids, 32);
+                if ($traceId === '00000000000000000000000000000000' || $spanId === '0000000000000000') {
+                    list($traceId, $spanId) = Ids::traceAndSpanId();
+                }
+                // The default sampler samples every new trace: no call for it.
+                $sampled = $config->sampler === 'parentbased_always_on' || Sampler::shouldSample($config->sampler, $config->samplerRatio, $traceId, null);
+                $span = new Span($traceId, $spanId, '', '', $sampled, $name, $kind, $start);
+            }
+        } catch (\Throwable $e) {
+            // random_bytes() found no entropy: trace nothing rather than fail the page.
+            $span = new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
+        }
+        $span->maxAttributeLength = $config->maxAttributeLength;
+        if ($span->sampled) {
+            $span->attributes = $attributes;
+        }
+        self::$root = $span;
+        self::$stack[] = $span;
+        return $span;
+    }
+
     public static function isActive(): bool
     {
         return self::$config !== null;
@@ -778,7 +875,8 @@ final class Tracer
         if (self::$call !== null) {
             self::promoteCall();
         }
-        $start = $startNanos === null ? Clock::nowNanos() : $startNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given (trim() is linear; strspn() compares every byte with every digit).
+        $start = $startNanos === null || $startNanos === '' || \trim($startNanos, '0123456789') !== '' ? Clock::nowNanos() : $startNanos;
         $config = self::$config;
         if ($config === null) {
             return new Span('00000000000000000000000000000000', '0000000000000000', '', '', false, $name, $kind, $start);
@@ -786,15 +884,14 @@ final class Tracer
         $n = \count(self::$stack);
         $parent = $n === 0 ? null : self::$stack[$n - 1];
         try {
-            $spanId = Ids::spanId();
             if ($parent !== null) {
-                $span = new Span($parent->traceId, $spanId, $parent->spanId, $parent->traceState, $parent->sampled, $name, $kind, $start);
+                $span = new Span($parent->traceId, Ids::spanId(), $parent->spanId, $parent->traceState, $parent->sampled, $name, $kind, $start);
             } elseif (self::$remoteParent !== null) {
                 $remote = self::$remoteParent;
                 $sampled = Sampler::shouldSample($config->sampler, $config->samplerRatio, $remote->traceId, $remote);
-                $span = new Span($remote->traceId, $spanId, $remote->spanId, $remote->traceState, $sampled, $name, $kind, $start);
+                $span = new Span($remote->traceId, Ids::spanId(), $remote->spanId, $remote->traceState, $sampled, $name, $kind, $start);
             } else {
-                $traceId = Ids::traceId();
+                list($traceId, $spanId) = Ids::traceAndSpanId();
                 $sampled = Sampler::shouldSample($config->sampler, $config->samplerRatio, $traceId, null);
                 $span = new Span($traceId, $spanId, '', '', $sampled, $name, $kind, $start);
             }
@@ -1031,7 +1128,23 @@ final class Tracer
         if (self::$call !== null) {
             self::promoteCall();
         }
-        $end = $endNanos === null ? Clock::nowNanos() : $endNanos;
+        // The encoder writes timestamps unescaped: only decimal digits are taken as given.
+        $end = $endNanos === null || $endNanos === '' || \trim($endNanos, '0123456789') !== '' ? Clock::nowNanos() : $endNanos;
+        // At shutdown usually only the root span is still open: Span::end() and spanEnded() for it,
+        // written out (three calls less on the request path).
+        if (\count(self::$stack) === 1 && self::$stack[0]->endNanos === null) {
+            $span = self::$stack[0];
+            $span->endNanos = $end;
+            self::$stack = [];
+            if ($span->sampled && self::$config !== null) {
+                if (\count(self::$finished) >= self::$maxSpans) {
+                    self::$dropped++;
+                } else {
+                    self::$finished[] = $span;
+                }
+            }
+            return;
+        }
         while (($span = self::currentSpan()) !== null) {
             $span->end($end);
         }
@@ -1047,6 +1160,10 @@ final class Tracer
     {
         $finished = self::$finished;
         self::$finished = [];
+        if (\count($finished) === 1 && $finished[0] instanceof Span) {
+            // The request's root span alone: nothing to turn into a Span.
+            return $finished;
+        }
         $spans = [];
         $max = self::$config !== null ? self::$config->maxAttributeLength : 4096;
         $random = null;
@@ -1082,6 +1199,12 @@ final class Tracer
             $spans[] = $span;
         }
         return $spans;
+    }
+
+    /** How many spans (and calls) have finished and wait for takeFinished(). */
+    public static function finishedCount(): int
+    {
+        return \count(self::$finished);
     }
 
     public static function droppedSpans(): int
@@ -1156,6 +1279,12 @@ final class Tracer
 /** The resource every span of this process is reported under. */
 final class ResourceInfo
 {
+    /** The attributes that never change for a PHP build, as OTLP/JSON (PHP_VERSION is digits, letters, `.`, `-`, `~`, `+`). */
+    const CONSTANT_JSON = '{"key":"process.runtime.name","value":{"stringValue":"php"}},'
+        . '{"key":"process.runtime.version","value":{"stringValue":"' . \PHP_VERSION . '"}},'
+        . '{"key":"telemetry.sdk.name","value":{"stringValue":"tracekit"}},'
+        . '{"key":"telemetry.sdk.language","value":{"stringValue":"php"}}';
+
     /** @return array<string, mixed> */
     public static function attributes(Config $config): array
     {
@@ -1176,6 +1305,34 @@ final class ResourceInfo
         $attributes['telemetry.sdk.version'] = $config->version;
         return $attributes;
     }
+
+    /**
+     * The same attributes as an OTLP/JSON attribute list, written as they are
+     * with the strings that may need escaping appended to $check (see
+     * OtlpJson); null when OTEL_RESOURCE_ATTRIBUTES set some, which then go
+     * through attributes(). Most of the list is one constant: building it
+     * attribute by attribute cost ~5,000 instructions a request.
+     */
+    public static function json(Config $config, string &$check): ?string
+    {
+        if ($config->resourceAttributes !== []) {
+            return null;
+        }
+        $service = $config->serviceName;
+        $version = $config->version;
+        $check .= $service . $version;
+        $json = "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"{$service}\"}},{\"key\":\"telemetry.sdk.version\",\"value\":{\"stringValue\":\"{$version}\"}},";
+        $host = \gethostname();
+        if (\is_string($host) && $host !== '') {
+            $check .= $host;
+            $json .= "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"{$host}\"}},";
+        }
+        $pid = \getmypid();
+        if (\is_int($pid) && $pid > 0) {
+            $json .= "{\"key\":\"process.pid\",\"value\":{\"intValue\":\"{$pid}\"}},";
+        }
+        return $json . self::CONSTANT_JSON;
+    }
 }
 
 // ---- OtlpJson.php
@@ -1183,26 +1340,30 @@ final class ResourceInfo
  * OTLP/JSON encoding of an ExportTraceServiceRequest (lowerCamelCase fields,
  * hex ids, integer enums, 64-bit integers as decimal strings).
  *
- * The structure is written as text, with a `%s` wherever a string goes, and
- * every string of the request is escaped by ONE json_encode() of a flat list:
- * walking nested arrays of {"key": …, "value": {"stringValue": …}} objects
- * made json_encode() escape every object key and PHP build and free two
- * hash tables per attribute — ~66,000 instructions for a one-span request
- * (callgrind) against ~20,000 this way. JSON_HEX_QUOT writes a quote inside
- * a string as \u0022, so the only raw quotes in that list are delimiters and
- * splitting it on `","` is exact; vsprintf() then fills the `%s` slots (the
- * format's own text has no other `%`: every string goes through a slot).
- * Still C code for all escaping: measured in bench/php, it beats a
- * hand-written protobuf encoder in plain PHP by a wide margin.
+ * Nearly every string of a request (attribute values, span names) is plain
+ * ASCII with no quote, backslash or control byte, and nearly every key is
+ * one the runtime and the hooks set: then the JSON is the strings as they
+ * are. So the request is written that way first, each string that needs
+ * checking is also appended to one check string, and ONE json_encode() of
+ * it tells whether any needed escaping: without JSON_UNESCAPED_UNICODE it
+ * writes every non-ASCII character (and substitutes invalid UTF-8) as
+ * \uXXXX and escapes quotes, backslashes and control bytes, so the output
+ * is exactly two bytes longer than its input only when nothing needed
+ * escaping. If anything did, the request is written again with every string
+ * through json_encode(). Escaping each string, or all of them in one list
+ * that is then split and filled into a template, cost 40,000–50,000
+ * instructions for a one-span request with its resource (callgrind); the
+ * plain path costs a fraction of that.
  */
 final class OtlpJson
 {
     const FLAGS = \JSON_UNESCAPED_SLASHES | \JSON_UNESCAPED_UNICODE | \JSON_INVALID_UTF8_SUBSTITUTE | \JSON_PARTIAL_OUTPUT_ON_ERROR | \JSON_PRESERVE_ZERO_FRACTION;
+    /** The check: everything but `/` that could need escaping comes out longer. */
+    const CHECK_FLAGS = \JSON_UNESCAPED_SLASHES | \JSON_INVALID_UTF8_SUBSTITUTE;
 
     /**
-     * Attribute keys the runtime and the hooks set, written into the JSON as
-     * they are (no quote, backslash, control byte or %): about half of a
-     * request's strings need no escaping then. Any other key is escaped.
+     * Attribute keys the runtime and the hooks set: plain ASCII, written as
+     * they are without being checked. Any other key is checked.
      */
     const PLAIN_KEYS = [
         'service.name' => true, 'host.name' => true, 'process.pid' => true, 'process.command' => true,
@@ -1224,141 +1385,191 @@ final class OtlpJson
      */
     public static function encode(array $spans, array $resource, string $scopeVersion, int $droppedSpans = 0): string
     {
-        // The format is collected in pieces and joined once (appending to one growing string
-        // reallocated and copied it again and again); $strings[i] fills the i-th %s of the joined
-        // format: append to both in the same order, and only strings.
-        $format = ['{"resourceSpans":[{"resource":{"attributes":['];
-        $strings = [];
-        self::attributes($resource, $format, $strings);
-        $format[] = ']},"scopeSpans":[{"scope":{"name":"tracekit","version":"%s"';
-        $strings[] = $scopeVersion;
-        if ($droppedSpans > 0) {
-            $format[] = ',"attributes":[{"key":"tracekit.dropped_spans","value":{"intValue":"' . $droppedSpans . '"}}]';
+        $check = '';
+        $body = self::body(false, $check, $spans, null, $resource, $scopeVersion, $droppedSpans);
+        $checked = \json_encode($check, self::CHECK_FLAGS);
+        if (\is_string($checked) && \strlen($checked) === \strlen($check) + 2) {
+            return $body;
         }
-        $format[] = '},"spans":[';
-        $comma = '';
-        foreach ($spans as $span) {
-            $strings[] = (string) $span->traceId;
-            $strings[] = (string) $span->spanId;
-            $strings[] = (string) $span->name;
-            $strings[] = (string) $span->startNanos;
-            $strings[] = (string) ($span->endNanos === null ? $span->startNanos : $span->endNanos);
-            $format[] = $comma . '{"traceId":"%s","spanId":"%s","name":"%s","kind":' . (int) $span->kind
-                . ',"startTimeUnixNano":"%s","endTimeUnixNano":"%s","attributes":[';
-            $comma = ',';
-            self::attributes($span->attributes, $format, $strings);
-            $format[] = ']';
-            if ($span->parentSpanId !== '') {
-                $format[] = ',"parentSpanId":"%s"';
-                $strings[] = (string) $span->parentSpanId;
-            }
-            if ($span->traceState !== '') {
-                $format[] = ',"traceState":"%s"';
-                $strings[] = (string) $span->traceState;
-            }
-            if ($span->events !== []) {
-                $format[] = ',"events":[';
-                $eventComma = '';
-                foreach ($span->events as $event) {
-                    $strings[] = (string) $event['timeNanos'];
-                    $strings[] = (string) $event['name'];
-                    $format[] = $eventComma . '{"timeUnixNano":"%s","name":"%s","attributes":[';
-                    $eventComma = ',';
-                    self::attributes($event['attributes'], $format, $strings);
-                    $format[] = ']}';
-                }
-                $format[] = ']';
-            }
-            if ($span->statusCode !== Span::STATUS_UNSET) {
-                $format[] = ',"status":{"code":' . (int) $span->statusCode;
-                if ($span->statusMessage !== '') {
-                    $format[] = ',"message":"%s"';
-                    $strings[] = (string) $span->statusMessage;
-                }
-                $format[] = '}';
-            }
-            $format[] = '}';
-        }
-        $format[] = ']}]}]}';
-
-        $escaped = \json_encode($strings, self::FLAGS | \JSON_HEX_QUOT);
-        if (!\is_string($escaped)) {
-            return '';
-        }
-        // ["a","b"] without its outer [" and "]; a request always has at least the scope's version.
-        $parts = \explode('","', \substr($escaped, 2, -2));
-        return \count($parts) === \count($strings) ? \vsprintf(\implode('', $format), $parts) : '';
+        return self::body(true, $check, $spans, null, $resource, $scopeVersion, $droppedSpans);
     }
 
     /**
-     * Appends the attribute list's JSON (without brackets) to $format, its strings to $strings.
+     * The request for this process's resource (ResourceInfo) and $config's version.
+     *
+     * @param Span[] $spans
+     */
+    public static function request(array $spans, Config $config, int $droppedSpans = 0): string
+    {
+        // encode()'s steps written out again: a call less on the request path.
+        $check = '';
+        $body = self::body(false, $check, $spans, $config, [], $config->version, $droppedSpans);
+        $checked = \json_encode($check, self::CHECK_FLAGS);
+        if (\is_string($checked) && \strlen($checked) === \strlen($check) + 2) {
+            return $body;
+        }
+        return self::body(true, $check, $spans, $config, [], $config->version, $droppedSpans);
+    }
+
+    /**
+     * The request's JSON. With $escape false every string is written as it is
+     * and appended to $check; with $escape true every string is escaped.
+     *
+     * @param Span[] $spans
+     * @param array<string, mixed> $resource
+     */
+    private static function body(bool $escape, string &$check, array $spans, ?Config $config, array $resource, string $scopeVersion, int $droppedSpans): string
+    {
+        $resourceJson = $config === null ? null : ($escape ? null : ResourceInfo::json($config, $check));
+        if ($resourceJson === null) {
+            $resourceJson = self::attributes($config === null ? $resource : ResourceInfo::attributes($config), $escape, $check);
+        }
+        if ($escape) {
+            $scope = (string) \json_encode($scopeVersion, self::FLAGS);
+        } else {
+            $check .= $scopeVersion;
+            $scope = "\"{$scopeVersion}\"";
+        }
+        $parts = [];
+        $parts[] = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{$resourceJson}]},\"scopeSpans\":[{\"scope\":{\"name\":\"tracekit\",\"version\":{$scope}"
+            . ($droppedSpans > 0 ? ",\"attributes\":[{\"key\":\"tracekit.dropped_spans\",\"value\":{\"intValue\":\"{$droppedSpans}\"}}]" : '')
+            . '},"spans":[';
+        $comma = '';
+        foreach ($spans as $span) {
+            // Ids are validated hex and timestamps decimal digits (Span and Tracer see to it): never escaped.
+            if ($escape) {
+                $name = (string) \json_encode((string) $span->name, self::FLAGS);
+            } else {
+                $name = (string) $span->name;
+                $check .= $name;
+                $name = "\"{$name}\"";
+            }
+            $kind = (int) $span->kind;
+            $end = $span->endNanos === null ? $span->startNanos : $span->endNanos;
+            $attributes = self::attributes($span->attributes, $escape, $check);
+            $parts[] = "{$comma}{\"traceId\":\"{$span->traceId}\",\"spanId\":\"{$span->spanId}\",\"name\":{$name},\"kind\":{$kind},"
+                . "\"startTimeUnixNano\":\"{$span->startNanos}\",\"endTimeUnixNano\":\"{$end}\",\"attributes\":[{$attributes}]";
+            $comma = ',';
+            if ($span->parentSpanId !== '') {
+                $parts[] = ",\"parentSpanId\":\"{$span->parentSpanId}\"";
+            }
+            if ($span->traceState !== '') {
+                $parts[] = ',"traceState":' . self::text((string) $span->traceState, $escape, $check);
+            }
+            if ($span->events !== []) {
+                $events = [];
+                foreach ($span->events as $event) {
+                    $events[] = '{"timeUnixNano":"' . $event['timeNanos'] . '","name":' . self::text((string) $event['name'], $escape, $check)
+                        . ',"attributes":[' . self::attributes($event['attributes'], $escape, $check) . ']}';
+                }
+                $parts[] = ',"events":[' . \implode(',', $events) . ']';
+            }
+            if ($span->statusCode !== Span::STATUS_UNSET) {
+                $parts[] = ',"status":{"code":' . (int) $span->statusCode
+                    . ($span->statusMessage !== '' ? ',"message":' . self::text((string) $span->statusMessage, $escape, $check) : '') . '}';
+            }
+            $parts[] = '}';
+        }
+        $parts[] = ']}]}]}';
+        return \implode('', $parts);
+    }
+
+    /** A JSON string: as it is (and appended to $check), or escaped. */
+    private static function text(string $value, bool $escape, string &$check): string
+    {
+        if ($escape) {
+            return (string) \json_encode($value, self::FLAGS);
+        }
+        $check .= $value;
+        return "\"{$value}\"";
+    }
+
+    /**
+     * The attribute list's JSON, without its brackets.
      *
      * @param array<string, mixed> $attributes
-     * @param string[] $format
-     * @param string[] $strings
      */
-    private static function attributes(array $attributes, array &$format, array &$strings): void
+    private static function attributes(array $attributes, bool $escape, string &$check): string
     {
-        $comma = '';
+        if ($escape) {
+            return self::escapedAttributes($attributes);
+        }
+        $list = [];
         foreach ($attributes as $key => $value) {
-            // Most values are strings and most keys plain: no call for them.
-            if (\is_string($value)) {
-                if (isset(self::PLAIN_KEYS[$key])) {
-                    $strings[] = $value;
-                    $format[] = $comma . '{"key":"' . $key . '","value":{"stringValue":"%s"}}';
-                } else {
-                    $strings[] = (string) $key;
-                    $strings[] = $value;
-                    $format[] = $comma . '{"key":"%s","value":{"stringValue":"%s"}}';
+            // The common attribute (a plain key and a string or an integer) takes no call at all.
+            // Interpolation compiles to one allocation; a chain of `.` reallocates at every step.
+            if (isset(self::PLAIN_KEYS[$key])) {
+                if (\is_string($value)) {
+                    $check .= $value;
+                    $list[] = "{\"key\":\"{$key}\",\"value\":{\"stringValue\":\"{$value}\"}}";
+                    continue;
                 }
-                $comma = ',';
-            } elseif (\is_int($value) || \is_bool($value) || \is_float($value) || \is_array($value)) {
-                if (isset(self::PLAIN_KEYS[$key])) {
-                    $name = $key;
-                } else {
-                    $strings[] = (string) $key;
-                    $name = '%s';
+                if (\is_int($value)) {
+                    $list[] = "{\"key\":\"{$key}\",\"value\":{\"intValue\":\"{$value}\"}}";
+                    continue;
                 }
-                $format[] = $comma . '{"key":"' . $name . '","value":' . self::anyValue($value, $strings) . '}';
-                $comma = ',';
+                $name = "\"{$key}\"";
+            } else {
+                $check .= $key;
+                $name = "\"{$key}\"";
+            }
+            $any = self::anyValue($value, false, $check);
+            if ($any !== '') {
+                $list[] = "{\"key\":{$name},\"value\":{$any}}";
             }
         }
+        return \implode(',', $list);
+    }
+
+    /**
+     * The same with every key and string escaped.
+     *
+     * @param array<string, mixed> $attributes
+     */
+    private static function escapedAttributes(array $attributes): string
+    {
+        $list = [];
+        $check = '';
+        foreach ($attributes as $key => $value) {
+            $any = self::anyValue($value, true, $check);
+            if ($any !== '') {
+                $list[] = '{"key":' . \json_encode((string) $key, self::FLAGS) . ',"value":' . $any . '}';
+            }
+        }
+        return \implode(',', $list);
     }
 
     /**
      * An AnyValue for a value attributes() accepts, '' for anything else.
      *
      * @param mixed $value
-     * @param string[] $strings
      */
-    private static function anyValue($value, array &$strings): string
+    private static function anyValue($value, bool $escape, string &$check): string
     {
         if (\is_string($value)) {
-            $strings[] = $value;
-            return '{"stringValue":"%s"}';
+            return '{"stringValue":' . self::text($value, $escape, $check) . '}';
+        }
+        if (\is_int($value)) {
+            return "{\"intValue\":\"{$value}\"}";
         }
         if (\is_bool($value)) {
             return $value ? '{"boolValue":true}' : '{"boolValue":false}';
-        }
-        if (\is_int($value)) {
-            return '{"intValue":"' . $value . '"}';
         }
         if (\is_float($value)) {
             if (\is_finite($value)) {
                 return '{"doubleValue":' . \json_encode($value, self::FLAGS) . '}';
             }
-            $strings[] = (string) $value;
-            return '{"stringValue":"%s"}';
+            return '{"stringValue":"' . $value . '"}';
         }
         if (\is_array($value)) {
-            $values = '';
+            $values = [];
             foreach ($value as $item) {
-                $any = self::anyValue($item, $strings);
+                $any = self::anyValue($item, $escape, $check);
                 if ($any !== '') {
-                    $values .= ',' . $any;
+                    $values[] = $any;
                 }
             }
-            return '{"arrayValue":{"values":[' . ($values === '' ? '' : (string) \substr($values, 1)) . ']}}';
+            return '{"arrayValue":{"values":[' . \implode(',', $values) . ']}}';
         }
         return '';
     }
@@ -1388,7 +1599,11 @@ final class Exporter
     const WRITE_FAILED = 'write_failed';
     const TIMEOUT = 'timeout';
 
-    public static function send(Config $config, string $body): string
+    /**
+     * @param callable|null $beforeWaiting called once, before the first wait for the socket (Bootstrap
+     *                                     releases the client there)
+     */
+    public static function send(Config $config, string $body, ?callable $beforeWaiting = null): string
     {
         $budget = $config->exportTimeoutMillis / 1000.0;
         $deadline = \microtime(true) + $budget;
@@ -1396,12 +1611,10 @@ final class Exporter
         if ($socket === null) {
             return self::CONNECT_FAILED;
         }
-        $request = 'POST ' . $config->httpPath . " HTTP/1.1\r\n"
-            . 'Host: ' . $config->httpHost . "\r\n"
-            . "Content-Type: application/json\r\n"
-            . 'Content-Length: ' . \strlen($body) . "\r\n"
-            . 'User-Agent: tracekit-php/' . $config->version . "\r\n\r\n"
-            . $body;
+        $length = \strlen($body);
+        // Interpolation: one allocation for the whole request (a chain of `.` reallocates at each step).
+        $request = "POST {$config->httpPath} HTTP/1.1\r\nHost: {$config->httpHost}\r\nContent-Type: application/json\r\n"
+            . "Content-Length: {$length}\r\nUser-Agent: tracekit-php/{$config->version}\r\n\r\n{$body}";
         while ($request !== '') {
             $written = \fwrite($socket, $request);
             if ($written === false) {
@@ -1411,6 +1624,10 @@ final class Exporter
             if ($written > 0) {
                 $request = (string) \substr($request, $written);
                 continue;
+            }
+            if ($beforeWaiting !== null) {
+                $beforeWaiting();
+                $beforeWaiting = null;
             }
             $left = $deadline - \microtime(true);
             $read = null;
@@ -1436,8 +1653,10 @@ final class Exporter
                 return null;
             }
             // A kept connection stays non-blocking from its first request: two fcntl() calls saved per export.
-            $meta = \stream_get_meta_data($socket);
-            if (!isset($meta['blocked']) || $meta['blocked'] !== false) {
+            // One that has carried an export has a position past 0 (PHP counts the bytes it moved: written
+            // ones on PHP 8, read ones everywhere): ftell() says so without the array of ten fields
+            // stream_get_meta_data() builds. Setting it again on a connection at 0 is harmless.
+            if (\ftell($socket) === 0) {
                 \stream_set_blocking($socket, false);
             }
             if (self::drain($socket)) {
@@ -1457,19 +1676,23 @@ final class Exporter
      */
     private static function drain($socket): bool
     {
+        // The answer to the previous export (~100 bytes), or nothing.
+        \fread($socket, 8192);
         for ($i = 0; $i < 64; $i++) {
-            $chunk = \fread($socket, 8192);
-            if (!\is_string($chunk) || $chunk === '') {
-                break;
+            // A peek tells the cases apart in one system call: false, nothing to read (alive and
+            // drained); '', the peer closed; else more answers. A second read plus
+            // stream_get_meta_data() to tell EAGAIN from EOF cost the same system call and ~4,000
+            // more instructions (callgrind); feof() may poll for the socket timeout on PHP 7.
+            $peek = \stream_socket_recvfrom($socket, 1, \STREAM_PEEK);
+            if ($peek === false) {
+                return true;
             }
+            if ($peek === '') {
+                return false;
+            }
+            \fread($socket, 8192);
         }
-        if ($i === 64) {
-            return !\feof($socket);
-        }
-        // The read that came back empty has already told EOF (the peer closed) from EAGAIN (alive) and
-        // recorded it in the stream; feof() would ask the socket once more (one recv(MSG_PEEK) per export).
-        $meta = \stream_get_meta_data($socket);
-        return !isset($meta['eof']) || $meta['eof'] !== true;
+        return true;
     }
 }
 
@@ -1495,19 +1718,27 @@ final class HttpRequest
         'signature', 'sig', 'awsaccesskeyid', 'x-goog-signature', 'x-amz-signature', 'x-amz-credential', 'code',
     ];
 
+    /** KNOWN_METHODS as keys: isset() is an opcode, in_array() a call. */
+    const KNOWN_METHOD_KEYS = ['GET' => true, 'HEAD' => true, 'POST' => true, 'PUT' => true, 'DELETE' => true, 'CONNECT' => true, 'OPTIONS' => true, 'TRACE' => true, 'PATCH' => true];
+
     /**
      * Runs once per request: the variables are read inline (isset and a type
      * check are opcodes, a helper call per variable is a lookup each on cold
-     * caches).
+     * caches). String values longer than $maxAttributeLength are cut, as
+     * Span::setAttribute() would, so that the result can be a span's
+     * attributes as it is (Tracer::startRoot()).
      *
-     * @param array<string, mixed> $server CGI variables as in HttpRequest::VARIABLES
-     * @return array{0: string, 1: array<string, mixed>} span name and attributes
+     * @param array<string, mixed> $server CGI variables as in HttpRequest::VARIABLES (false or absent when not set)
+     * @return array{0: string, 1: array<string, string|int>} span name and attributes
      */
-    public static function describe(array $server, string $routeSource): array
+    public static function describe(array $server, string $routeSource, int $maxAttributeLength = \PHP_INT_MAX): array
     {
-        $method = isset($server['REQUEST_METHOD']) && \is_string($server['REQUEST_METHOD']) ? $server['REQUEST_METHOD'] : '';
+        $method = $server['REQUEST_METHOD'] ?? '';
+        if (!\is_string($method)) {
+            $method = '';
+        }
         $attributes = [];
-        if (\in_array($method, self::KNOWN_METHODS, true)) {
+        if (isset(self::KNOWN_METHOD_KEYS[$method])) {
             $attributes['http.request.method'] = $method;
             $nameMethod = $method;
         } else {
@@ -1518,13 +1749,22 @@ final class HttpRequest
             $nameMethod = 'HTTP';
         }
 
-        $uri = isset($server['REQUEST_URI']) && \is_string($server['REQUEST_URI']) ? $server['REQUEST_URI'] : '';
+        $uri = $server['REQUEST_URI'] ?? '';
+
+        if (!\is_string($uri)) {
+
+            $uri = '';
+
+        }
         $question = \strpos($uri, '?');
         $path = $question === false ? $uri : \substr($uri, 0, $question);
         if ($path !== '') {
             $attributes['url.path'] = $path;
         }
-        $query = isset($server['QUERY_STRING']) && \is_string($server['QUERY_STRING']) ? $server['QUERY_STRING'] : '';
+        $query = $server['QUERY_STRING'] ?? '';
+        if (!\is_string($query)) {
+            $query = '';
+        }
         if ($query === '' && $question !== false) {
             $query = (string) \substr($uri, $question + 1);
         }
@@ -1532,7 +1772,13 @@ final class HttpRequest
             $attributes['url.query'] = self::redactQuery($query);
         }
 
-        $https = isset($server['HTTPS']) && \is_string($server['HTTPS']) ? $server['HTTPS'] : '';
+        $https = $server['HTTPS'] ?? '';
+
+        if (!\is_string($https)) {
+
+            $https = '';
+
+        }
         $attributes['url.scheme'] = ($https !== '' && \strtolower($https) !== 'off')
             || (isset($server['REQUEST_SCHEME']) && $server['REQUEST_SCHEME'] === 'https') ? 'https' : 'http';
 
@@ -1544,7 +1790,13 @@ final class HttpRequest
             $attributes['http.route'] = $route;
         }
 
-        $host = isset($server['HTTP_HOST']) && \is_string($server['HTTP_HOST']) ? $server['HTTP_HOST'] : '';
+        $host = $server['HTTP_HOST'] ?? '';
+
+        if (!\is_string($host)) {
+
+            $host = '';
+
+        }
         if ($host === '' && isset($server['SERVER_NAME']) && \is_string($server['SERVER_NAME'])) {
             $host = $server['SERVER_NAME'];
         }
@@ -1558,18 +1810,40 @@ final class HttpRequest
                 $attributes['server.address'] = $colon === false ? $host : \substr($host, 0, $colon);
             }
         }
-        $port = isset($server['SERVER_PORT']) && \is_string($server['SERVER_PORT']) ? $server['SERVER_PORT'] : '';
+        $port = $server['SERVER_PORT'] ?? '';
+        if (!\is_string($port)) {
+            $port = '';
+        }
         if ($port !== '' && \strlen($port) <= 5 && \strspn($port, '0123456789') === \strlen($port)) {
             $attributes['server.port'] = (int) $port;
         }
-        if (isset($server['REMOTE_ADDR']) && \is_string($server['REMOTE_ADDR']) && $server['REMOTE_ADDR'] !== '') {
-            $attributes['client.address'] = $server['REMOTE_ADDR'];
+        $client = $server['REMOTE_ADDR'] ?? '';
+        if (!\is_string($client)) {
+            $client = '';
         }
-        if (isset($server['HTTP_USER_AGENT']) && \is_string($server['HTTP_USER_AGENT']) && $server['HTTP_USER_AGENT'] !== '') {
-            $attributes['user_agent.original'] = $server['HTTP_USER_AGENT'];
+        if ($client !== '') {
+            $attributes['client.address'] = $client;
+        }
+        $agent = $server['HTTP_USER_AGENT'] ?? '';
+        if (!\is_string($agent)) {
+            $agent = '';
+        }
+        if ($agent !== '') {
+            $attributes['user_agent.original'] = $agent;
         }
         if (isset($server['SERVER_PROTOCOL']) && \is_string($server['SERVER_PROTOCOL']) && \strncmp($server['SERVER_PROTOCOL'], 'HTTP/', 5) === 0) {
             $attributes['network.protocol.version'] = \substr($server['SERVER_PROTOCOL'], 5);
+        }
+        // Every value is at most as long as one of these terms (redacting can make a query up to five
+        // times longer plus 8: "a=&b=" becomes "a=REDACTED&b=REDACTED"): when they fit together, each
+        // fits; only otherwise is each value checked and cut.
+        if (\strlen($uri) + 5 * \strlen($query) + 8 + \strlen($route) + \strlen($host) + \strlen($client) + \strlen($agent) + 64
+            + (isset($attributes['network.protocol.version']) ? \strlen($attributes['network.protocol.version']) : 0) > $maxAttributeLength) {
+            foreach ($attributes as $key => $value) {
+                if (\is_string($value) && \strlen($value) > $maxAttributeLength) {
+                    $attributes[$key] = \substr($value, 0, $maxAttributeLength);
+                }
+            }
         }
         $name = $route !== '' ? $nameMethod . ' ' . $route : $nameMethod;
         return [$name, $attributes];
@@ -1621,19 +1895,25 @@ final class Bootstrap
      */
     const SHUTDOWN_HOPS = 3;
 
-    /** @param array<string, mixed> $defaults written into the prepend by `tracekit php init` */
-    public static function start(array $defaults): void
+    /** Up to this many spans are encoded and written before the client is released (see finishNow()). */
+    const WRITE_FIRST_MAX_SPANS = 8;
+
+    /**
+     * @param array<string, mixed> $defaults written into the prepend by `tracekit php init`
+     * @param bool $switchesRead the caller (the prepend) has read OTEL_SDK_DISABLED and TRACEKIT_DISABLED and found tracing on
+     */
+    public static function start(array $defaults, bool $switchesRead = false): void
     {
         if (self::$started) {
             return;
         }
         self::$started = true;
-        $config = Config::resolve($defaults);
+        $sapi = \PHP_SAPI;
+        $cli = $sapi === 'cli' || $sapi === 'phpdbg';
+        $config = Config::resolve($defaults, null, $switchesRead ? ($cli ? Config::CLI_VARIABLES : Config::HTTP_VARIABLES) : Config::VARIABLES);
         if ($config->disabled) {
             return;
         }
-        $sapi = \PHP_SAPI;
-        $cli = $sapi === 'cli' || $sapi === 'phpdbg';
         if ($cli && !$config->cliSpans) {
             return;
         }
@@ -1647,36 +1927,58 @@ final class Bootstrap
         } else {
             self::$http = true;
             $request = self::requestVariables();
-            $parent = isset($request['HTTP_TRACEPARENT'])
+            $parent = \is_string($request['HTTP_TRACEPARENT'])
                 ? TraceContext::fromHeaders($request['HTTP_TRACEPARENT'], isset($request['HTTP_TRACESTATE']) ? $request['HTTP_TRACESTATE'] : null)
                 : null;
-            list($name, $attributes) = HttpRequest::describe($request, $config->routeSource);
-            Tracer::activate($config, $parent);
-            Tracer::startSpan($name, Span::KIND_SERVER, $attributes);
+            list($name, $attributes) = HttpRequest::describe($request, $config->routeSource, $config->maxAttributeLength);
+            Tracer::startRoot($config, $parent, $name, Span::KIND_SERVER, $attributes);
         }
-        \register_shutdown_function([self::class, 'onShutdown']);
+        self::registerFinish();
     }
 
     /**
-     * Our first shutdown function, registered before the application's; the
-     * one it registers now runs after all of theirs.
+     * Registers our first shutdown function, before any of the application's:
+     * when it runs it moves itself to the end of the queue, and does so
+     * SHUTDOWN_HOPS more times, so that shutdown functions the application
+     * registers from its own (up to that depth) still run before finish().
+     * One closure registered again and again: a [class, method] callable is
+     * looked up by name at every registration (~1,200 instructions each,
+     * callgrind), a Closure is not. Registering it neither warns nor throws:
+     * no need for quietly() on the hops.
      */
-    public static function onShutdown(): void
+    private static function registerFinish(): void
     {
-        // Registering a static method of ours neither warns nor throws: no need for quietly() on the hops.
-        \register_shutdown_function([self::class, 'finish'], self::SHUTDOWN_HOPS);
+        $hopsLeft = self::SHUTDOWN_HOPS + 1;
+        $hop = static function () use (&$hop, &$hopsLeft) {
+            if ($hopsLeft > 0) {
+                $hopsLeft--;
+                \register_shutdown_function($hop);
+                return;
+            }
+            $hop = null;
+            self::finish();
+        };
+        \register_shutdown_function($hop);
     }
 
-    /** @param mixed $hopsLeft */
-    public static function finish($hopsLeft = 0): void
+    /** The final step: outcome, end of the spans, fastcgi_finish_request() where safe, export. */
+    public static function finish(): void
     {
-        if (\is_int($hopsLeft) && $hopsLeft > 0) {
-            \register_shutdown_function([self::class, 'finish'], $hopsLeft - 1);
-            return;
-        }
-        self::quietly(static function () {
+        // quietly(), inlined: this runs once per request and the extra closure and call cost ~1,000 instructions.
+        $guarded = false;
+        try {
+            \set_error_handler(static function () {
+                return true;
+            });
+            $guarded = true;
             self::finishNow();
-        });
+        } catch (\Throwable $e) {
+            // Tracing is optional; the page is not.
+        } finally {
+            if ($guarded) {
+                \restore_error_handler();
+            }
+        }
     }
 
     /**
@@ -1720,8 +2022,9 @@ final class Bootstrap
         $end = Clock::nowNanos();
         if (self::$http) {
             $code = \http_response_code();
-            if (\is_int($code) && $code > 0) {
-                $root->setAttribute('http.response.status_code', $code);
+            if (\is_int($code) && $code > 0 && $root->endNanos === null) {
+                // setAttribute()'s checks, known to pass: the root is sampled and open, the value an int.
+                $root->attributes['http.response.status_code'] = $code;
                 if ($code >= 500) {
                     $root->setAttribute('error.type', (string) $code);
                     $root->setStatus(Span::STATUS_ERROR);
@@ -1732,20 +2035,39 @@ final class Bootstrap
             self::recordFatal($root, (string) $last['message'], isset($last['file']) ? (string) $last['file'] : '', isset($last['line']) ? (int) $last['line'] : 0, $end);
         }
         Tracer::endAll($end);
-        // The sampled root has ended, so there is something to export: release the client first.
-        if (self::$http && $config->finishRequest && \PHP_SAPI === 'fpm-fcgi' && \function_exists('fastcgi_finish_request')
-            && self::outputIsSettled() && !self::applicationHasDestructors()) {
-            \fastcgi_finish_request();
+        // The sampled root has ended, so there is something to export. The client is released before
+        // anything that could make it wait: a connect that may take time (TCP), the work for many
+        // spans (queries are kept as compact records until now, Tracer::beginCall, and making them
+        // into Spans costs ~0.4 µs each), or a write that would block (Exporter::send calls back).
+        // A few spans to the local unix socket are encoded and written at once instead: a
+        // non-blocking write to a live kept connection, ~10 µs on the response's path, which spares
+        // every such request the checks releaseClient() makes (~12,000 instructions, most of them
+        // get_declared_classes(), callgrind).
+        $release = self::$http && $config->finishRequest && \PHP_SAPI === 'fpm-fcgi';
+        if ($release && (Tracer::finishedCount() > self::WRITE_FIRST_MAX_SPANS || \strncmp($config->transport, 'unix:', 5) !== 0)) {
+            self::releaseClient();
+            $release = false;
         }
-        // Queries are kept as compact records until now (Tracer::beginCall); making them into Spans costs
-        // ~0.4 µs each, which the response no longer waits for.
         $spans = Tracer::takeFinished();
         if ($spans === []) {
             return;
         }
-        $body = OtlpJson::encode($spans, ResourceInfo::attributes($config), $config->version, Tracer::droppedSpans());
+        $body = OtlpJson::request($spans, $config, Tracer::droppedSpans());
         if ($body !== '') {
-            Exporter::send($config, $body);
+            Exporter::send($config, $body, $release ? [self::class, 'releaseClient'] : null);
+        }
+    }
+
+    /**
+     * fastcgi_finish_request() where that is the same as PHP's own end of
+     * the request for the client (see outputIsSettled() and
+     * applicationHasDestructors()); otherwise nothing, and the client waits
+     * for the export (at most the budget).
+     */
+    public static function releaseClient(): void
+    {
+        if (\function_exists('fastcgi_finish_request') && self::outputIsSettled() && !self::applicationHasDestructors()) {
+            \fastcgi_finish_request();
         }
     }
 
@@ -1824,29 +2146,31 @@ final class Bootstrap
 
     /**
      * The request's CGI variables, read with getenv(), which asks the SAPI
-     * (FastCGI parameters under php-fpm). Never through $_SERVER: merely
-     * compiling a reference to it makes PHP create the superglobal
-     * (auto_globals_jit), which a page that never uses it would then see in
-     * $GLOBALS.
+     * (FastCGI parameters under php-fpm); false for those that are not set.
+     * Never through $_SERVER: merely compiling a reference to it makes PHP
+     * create it (auto_globals_jit), which a page that never uses it would
+     * then see in $GLOBALS.
      *
-     * @return array<string, string>
+     * @return array<string, string|false>
      */
     private static function requestVariables(): array
     {
-        // Each getenv() is a SAPI lookup plus the input filter (~1,500 instructions under php-fpm):
-        // SERVER_NAME only stands in for a missing Host header, and tracestate only goes with a traceparent.
-        $out = [];
-        foreach (HttpRequest::VARIABLES as $name) {
-            if (($name === 'SERVER_NAME' && isset($out['HTTP_HOST']) && $out['HTTP_HOST'] !== '')
-                || ($name === 'HTTP_TRACESTATE' && !isset($out['HTTP_TRACEPARENT']))) {
-                continue;
-            }
-            $value = \getenv($name);
-            if (\is_string($value)) {
-                $out[$name] = $value;
-            }
+        // Each getenv() is a SAPI lookup plus the input filter (~600 instructions under php-fpm), written
+        // out in one array literal (a loop over the names cost ~250 more each). SERVER_NAME only stands in
+        // for a missing Host header, and tracestate only goes with a traceparent.
+        $request = [
+            'REQUEST_METHOD' => \getenv('REQUEST_METHOD'), 'REQUEST_URI' => \getenv('REQUEST_URI'), 'QUERY_STRING' => \getenv('QUERY_STRING'),
+            'HTTPS' => \getenv('HTTPS'), 'REQUEST_SCHEME' => \getenv('REQUEST_SCHEME'), 'SCRIPT_NAME' => \getenv('SCRIPT_NAME'),
+            'HTTP_HOST' => \getenv('HTTP_HOST'), 'SERVER_PORT' => \getenv('SERVER_PORT'), 'REMOTE_ADDR' => \getenv('REMOTE_ADDR'),
+            'HTTP_USER_AGENT' => \getenv('HTTP_USER_AGENT'), 'SERVER_PROTOCOL' => \getenv('SERVER_PROTOCOL'), 'HTTP_TRACEPARENT' => \getenv('HTTP_TRACEPARENT'),
+        ];
+        if (!\is_string($request['HTTP_HOST']) || $request['HTTP_HOST'] === '') {
+            $request['SERVER_NAME'] = \getenv('SERVER_NAME');
         }
-        return $out;
+        if (\is_string($request['HTTP_TRACEPARENT'])) {
+            $request['HTTP_TRACESTATE'] = \getenv('HTTP_TRACESTATE');
+        }
+        return $request;
     }
 }
 
