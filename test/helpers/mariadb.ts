@@ -155,6 +155,9 @@ export async function startMariaDB(options: StartMariaDBOptions = {}): Promise<M
     await run(installDb, [
       '--no-defaults',
       `--datadir=${dataDir}`,
+      // Its own tmpdir, as the server below: with /tmp shared by the suite's concurrent servers, a
+      // bootstrap once failed deleting its own temp table ("Error on delete of '/tmp/#sql-temptable-…'").
+      `--tmpdir=${dir}`,
       `--user=${osUser}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
