@@ -192,7 +192,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await mkdir(p('mariadb'), { recursive: true });
     const osUser = os.userInfo().username;
     o.say(`mariadb: initialising ${p('mariadb', 'data')}`);
-    await runTool(tools.installDb, ['--no-defaults', `--datadir=${p('mariadb', 'data')}`, `--user=${osUser}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']);
+    await runTool(tools.installDb, ['--no-defaults', `--datadir=${p('mariadb', 'data')}`, `--tmpdir=${p('mariadb')}`, `--user=${osUser}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']);
     const mariadb = started(
       new Daemon(
         'mariadb',
