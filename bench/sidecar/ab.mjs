@@ -14,12 +14,11 @@
 //
 // Usage (after `npm run build`, under the benchmark lock):
 //   flock /tmp/tracekit-bench.lock node bench/sidecar/ab.mjs BASELINE_DIR [--rounds 5] [--duration 3] [--connections 8] [--cells 1,10,100,php]
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dbSpansJson, phpExportJson } from './bodies.mjs';
+import { cells as makeCells, cpuSeconds, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { spawnListening, stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,14 +38,9 @@ const rounds = positive('rounds', '5');
 const duration = positive('duration', '3');
 const connections = positive('connections', '8');
 
-const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
-const BODIES = 64;
 // --cells 1,10,100,php picks cells: protobuf bodies of that many spans, php the OTLP/JSON export.
 const wanted = flag('cells', '1,10,100,php').split(',');
-const cells = [
-  ...[1, 10, 100].filter((spans) => wanted.includes(String(spans))).map((spans) => ({ label: `${spans} (protobuf)`, contentType: 'application/x-protobuf', make: (i) => Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, dbSpansJson(spans, spans * 1000 + i)).bytes) })),
-  ...(wanted.includes('php') ? [{ label: '6, PHP export (JSON)', contentType: 'application/json', make: (i) => Buffer.from(phpExportJson(5, 500_000 + i)) }] : []),
-];
+const cells = makeCells([1, 10, 100].filter((spans) => wanted.includes(String(spans))), wanted.includes('php'));
 
 const children = new Set();
 process.on('exit', () => {
@@ -61,50 +55,16 @@ async function start(argv) {
   return { child, port: msg.port ?? Number(String(msg.tcp).split(':').pop()) };
 }
 
-async function cpuSeconds(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function wrk(port, prefix, contentType, script, seconds = duration) {
-  const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '-s', script, `http://127.0.0.1:${port}/v1/traces`], {
-    env: { ...process.env, BODY_PREFIX: prefix, BODY_COUNT: String(BODIES), CONTENT_TYPE: contentType },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c) => (out += c));
-  child.stderr.on('data', (c) => (err += c));
-  const code = await new Promise((r) => child.once('close', r));
-  if (code !== 0) throw new Error(`wrk failed: ${err}`);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  if (non2xx > 0) throw new Error(`${non2xx} answers were not 200: the comparison needs both builds to accept every request`);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), requests: Number(/(\d+) requests in/.exec(out)?.[1]) };
+  const run = await runWrk({ url: `http://127.0.0.1:${port}/v1/traces`, script, bodyPrefix: prefix, contentType, connections, seconds });
+  if (run.non2xx > 0) throw new Error(`${run.non2xx} answers were not 200: the comparison needs both builds to accept every request`);
+  return run;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-sidecar-ab-'));
-const script = path.join(dir, 'post.lua');
-await writeFile(
-  script,
-  `local prefix = os.getenv("BODY_PREFIX")
-local count = tonumber(os.getenv("BODY_COUNT"))
-local bodies = {}
-for i = 1, count do
-  local f = io.open(prefix .. (i - 1) .. ".pb", "rb")
-  bodies[i] = f:read("*a")
-  f:close()
-end
-local headers = { ["Content-Type"] = os.getenv("CONTENT_TYPE") }
-local n = 0
-request = function()
-  n = n % count + 1
-  return wrk.format("POST", nil, headers, bodies[n])
-end
-`,
-);
+const script = await writePostScript(dir);
 
 const sink = await start([path.join(root, 'bench/sidecar/sink.mjs'), '0']);
 const sidecarArgs = ['sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${sink.port}`, '--log-level', 'warn'];
@@ -115,8 +75,7 @@ const builds = {
 const rows = [];
 try {
   for (const [index, cell] of cells.entries()) {
-    const prefix = path.join(dir, `body-${index}-`);
-    for (let i = 0; i < BODIES; i++) await writeFile(`${prefix}${i}.pb`, cell.make(i));
+    const { prefix } = await writeBodies(path.join(dir, `body-${index}-`), cell.make);
     // One unmeasured run each first: the JIT warms up on this cell's bodies.
     for (const target of Object.values(builds)) await wrk(target.port, prefix, cell.contentType, script, 1);
     const runs = { baseline: [], current: [] };
@@ -125,8 +84,8 @@ try {
         const target = builds[name];
         const cpu0 = await cpuSeconds(target.child.pid);
         const run = await wrk(target.port, prefix, cell.contentType, script);
-        // The batch timeout is 1 s: the last batch of this run goes out (and is counted) before the next.
-        await new Promise((r) => setTimeout(r, 1200));
+        // The last batch of this run goes out (on the batch timeout) and is counted before the next run.
+        if (!(await waitForwarded(target.port))) throw new Error(`the ${name} sidecar did not forward everything it accepted within 10 s`);
         runs[name].push({ rps: run.rps, cpu: (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests });
       }
     }

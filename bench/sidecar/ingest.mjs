@@ -13,16 +13,14 @@
 // 2. Outage: the upstream is down (connection refused) while wrk keeps
 //    loading the sidecar; samples queue bytes (/metrics) and RSS against
 //    --max-queue-bytes. --outage-seconds 60 is the full goal from issue 3.
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dbSpansJson, phpExportJson } from './bodies.mjs';
+import { cells as makeCells, cpuSeconds, metric, protobufBody, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { spawnListening, stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -45,10 +43,7 @@ const spanCounts = list('spans', quick ? '10' : '1,10,100');
 const concurrencies = list('connections', quick ? '8' : '1,8,32');
 // The PHP bootstrap's export (OTLP/JSON: a SERVER root span + 5 DB spans, bench/sidecar/bodies.mjs); --no-php leaves it out.
 const phpCell = !args.includes('--no-php');
-const cells = [
-  ...spanCounts.map((spans) => ({ name: `pb${spans}`, spans, label: `${spans} (protobuf)`, contentType: 'application/x-protobuf', make: (i) => body(spans, spans * 1000 + i) })),
-  ...(phpCell ? [{ name: 'php', spans: 6, label: '6, PHP export (JSON)', contentType: 'application/json', make: (i) => Buffer.from(phpExportJson(5, 500_000 + i)) }] : []),
-];
+const cells = makeCells(spanCounts, phpCell);
 
 const children = new Set();
 process.on('exit', () => {
@@ -69,70 +64,13 @@ async function stop(p) {
   if (p) await stopChild(p.child);
 }
 
-/** One OTLP/protobuf export request of `spans` DB spans (bodies.mjs), transcoded once here. */
-function body(spans, seed) {
-  return Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, dbSpansJson(spans, seed)).bytes);
-}
-
-const BODIES_PER_SIZE = 64;
-
-/** Writes BODIES_PER_SIZE varied bodies made by make(i) as PREFIX0.pb … and returns PREFIX and the mean size. */
-async function writeBodies(prefix, make) {
-  let total = 0;
-  for (let i = 0; i < BODIES_PER_SIZE; i++) {
-    const b = make(i);
-    total += b.length;
-    await writeFile(`${prefix}${i}.pb`, b);
-  }
-  return { prefix, meanBytes: Math.round(total / BODIES_PER_SIZE) };
-}
-
-async function wrk(url, bodyPrefix, connections, seconds, contentType = 'application/x-protobuf') {
-  const script = path.join(path.dirname(bodyPrefix), 'post.lua');
-  // Spawned asynchronously so the outage sampler keeps running meanwhile.
-  const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], {
-    env: { ...process.env, BODY_PREFIX: bodyPrefix, BODY_COUNT: String(BODIES_PER_SIZE), CONTENT_TYPE: contentType },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c) => (out += c));
-  child.stderr.on('data', (c) => (err += c));
-  const code = await new Promise((r) => child.once('close', r));
-  if (code !== 0) throw new Error(`wrk failed: ${err}`);
-  const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
-  const ms = (re) => {
-    const m = re.exec(out);
-    if (!m) return NaN;
-    const v = Number(m[1]);
-    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-  };
-  return {
-    rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p50: ms(/\s50%\s+([\d.]+)(us|ms|s)/),
-    p99: ms(/\s99%\s+([\d.]+)(us|ms|s)/),
-    non2xx: num(/Non-2xx or 3xx responses:\s+(\d+)/) || 0,
-    requests: num(/(\d+) requests in/),
-  };
+/** wrk posting the bodies at bodyPrefix (written by writeBodies) to url. */
+function wrk(url, bodyPrefix, connections, seconds, contentType = 'application/x-protobuf') {
+  return runWrk({ url, script, bodyPrefix, contentType, connections, seconds });
 }
 
 async function getJson(url) {
   return JSON.parse(await (await fetch(url)).text());
-}
-
-async function metric(port, name) {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  // Summed over all label sets.
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'gm'))) sum += Number(m[1]);
-  return sum;
-}
-
-/** user+system CPU seconds of a process (all its threads: zlib work runs on the libuv pool). */
-async function cpuSeconds(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssMiB(pid) {
@@ -141,26 +79,7 @@ function rssMiB(pid) {
 
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-bench-'));
-await writeFile(
-  path.join(dir, 'post.lua'),
-  [
-    'local prefix = os.getenv("BODY_PREFIX")',
-    'local count = tonumber(os.getenv("BODY_COUNT"))',
-    'local bodies = {}',
-    'for i = 1, count do',
-    '  local f = io.open(prefix .. (i - 1) .. ".pb", "rb")',
-    '  bodies[i] = f:read("*a")',
-    '  f:close()',
-    'end',
-    'local headers = { ["Content-Type"] = os.getenv("CONTENT_TYPE") }',
-    'local n = 0',
-    'request = function()',
-    '  n = n % count + 1',
-    '  return wrk.format("POST", nil, headers, bodies[n])',
-    'end',
-    '',
-  ].join('\n'),
-);
+const script = await writePostScript(dir);
 const sinkScript = path.join(root, 'bench/sidecar/sink.mjs');
 const tracekit = path.join(root, 'bin/tracekit.js');
 
@@ -189,11 +108,7 @@ try {
       }
       // Let the last batch go out (batch timeout 1 s) before counting upstream requests.
       const accepted = (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total')) - before.accepted;
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        if ((await metric(sidecar.port, 'tracekit_sidecar_items_forwarded_total')) >= (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total'))) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitForwarded(sidecar.port);
       const up = (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests - before.up;
       const med = (list, key) => {
         const v = list.map((x) => x[key]).sort((a, b) => a - b);
@@ -221,7 +136,7 @@ if (only !== 'ingest') {
     tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${deadPort}`,
     '--max-queue-bytes', String(outageQueue), '--spool-dir', spoolDir, '--max-spool-bytes', '256MiB', '--log-level', 'error',
   ]);
-  const { prefix: file100 } = await writeBodies(path.join(dir, 'body-outage-'), (i) => body(10, 10 * 1000 + i));
+  const { prefix: file100 } = await writeBodies(path.join(dir, 'body-outage-'), (i) => protobufBody(10, 10 * 1000 + i));
   let maxQueue = 0;
   let maxRss = 0;
   let maxSpool = 0;

@@ -1,0 +1,129 @@
+// What the sidecar benchmarks (ingest.mjs, ab.mjs) share: the cells of
+// bodies they post, wrk driving them, and the readings taken around a run
+// (a process's CPU, the sidecar's /metrics). Run after `npm run build`.
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dbSpansJson, phpExportJson } from './bodies.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
+
+/** Varied bodies per cell; wrk posts them in turn. */
+export const BODIES_PER_CELL = 64;
+
+/** One OTLP/protobuf export request of `spans` DB spans (bodies.mjs), transcoded once here. */
+export function protobufBody(spans, seed) {
+  return Buffer.from(jsonToProtobuf(SIGNALS.traces.requestType, dbSpansJson(spans, seed)).bytes);
+}
+
+/**
+ * The cells: OTLP/protobuf bodies of each count in `spanCounts`, then (with
+ * `php`) OTLP/JSON bodies shaped like the PHP bootstrap's export (a SERVER
+ * root span + 5 DB spans).
+ */
+export function cells(spanCounts, php) {
+  return [
+    ...spanCounts.map((spans) => ({ name: `pb${spans}`, spans, label: `${spans} (protobuf)`, contentType: 'application/x-protobuf', make: (i) => protobufBody(spans, spans * 1000 + i) })),
+    ...(php ? [{ name: 'php', spans: 6, label: '6, PHP export (JSON)', contentType: 'application/json', make: (i) => Buffer.from(phpExportJson(5, 500_000 + i)) }] : []),
+  ];
+}
+
+/** Writes BODIES_PER_CELL bodies made by make(i) as PREFIX0.pb …; returns PREFIX and their mean size. */
+export async function writeBodies(prefix, make) {
+  let total = 0;
+  for (let i = 0; i < BODIES_PER_CELL; i++) {
+    const body = make(i);
+    total += body.length;
+    await writeFile(`${prefix}${i}.pb`, body);
+  }
+  return { prefix, meanBytes: Math.round(total / BODIES_PER_CELL) };
+}
+
+/** Writes wrk's script (POSTs of the bodies named by BODY_PREFIX, in turn) into dir; returns its path. */
+export async function writePostScript(dir) {
+  const script = path.join(dir, 'post.lua');
+  await writeFile(
+    script,
+    [
+      'local prefix = os.getenv("BODY_PREFIX")',
+      'local count = tonumber(os.getenv("BODY_COUNT"))',
+      'local bodies = {}',
+      'for i = 1, count do',
+      '  local f = io.open(prefix .. (i - 1) .. ".pb", "rb")',
+      '  bodies[i] = f:read("*a")',
+      '  f:close()',
+      'end',
+      'local headers = { ["Content-Type"] = os.getenv("CONTENT_TYPE") }',
+      'local n = 0',
+      'request = function()',
+      '  n = n % count + 1',
+      '  return wrk.format("POST", nil, headers, bodies[n])',
+      'end',
+      '',
+    ].join('\n'),
+  );
+  return script;
+}
+
+/**
+ * Runs wrk (asynchronously, so samplers keep running meanwhile) posting the
+ * bodies at bodyPrefix to url; returns requests/s, p50/p99 in ms, non-2xx
+ * answers and requests completed.
+ */
+export async function wrk({ url, script, bodyPrefix, contentType, connections, seconds }) {
+  const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], {
+    env: { ...process.env, BODY_PREFIX: bodyPrefix, BODY_COUNT: String(BODIES_PER_CELL), CONTENT_TYPE: contentType },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (err += c));
+  const code = await new Promise((r) => child.once('close', r));
+  if (code !== 0) throw new Error(`wrk failed: ${err}`);
+  const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
+  const ms = (re) => {
+    const m = re.exec(out);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms(/\s50%\s+([\d.]+)(us|ms|s)/),
+    p99: ms(/\s99%\s+([\d.]+)(us|ms|s)/),
+    non2xx: num(/Non-2xx or 3xx responses:\s+(\d+)/) || 0,
+    requests: num(/(\d+) requests in/),
+  };
+}
+
+/** user+system CPU seconds of a process (all its threads: zlib work runs on the libuv pool). */
+export async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A sidecar metric from its /metrics, summed over all label sets. */
+export async function metric(port, name) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+/**
+ * Waits until the sidecar on `port` has forwarded everything it accepted (its
+ * last batch goes out on the batch timeout), polling /metrics; false if that
+ * did not happen within timeoutMs.
+ */
+export async function waitForwarded(port, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await metric(port, 'tracekit_sidecar_items_forwarded_total')) >= (await metric(port, 'tracekit_sidecar_items_accepted_total'))) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
