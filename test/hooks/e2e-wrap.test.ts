@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPages } from '../helpers/legacy-pages.js';
 import { planPhpInit, writePhpInit } from '../../src/php/init.js';
 import { findMariaDB, startMariaDB, type MariaDB } from '../helpers/mariadb.js';
+import { startTogether } from '../helpers/start-together.js';
 import { findNginx, startNginx, type Nginx } from '../helpers/nginx.js';
 import { findPhpFpm, startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
 import { repoRoot } from '../php/php-cli.js';
@@ -57,12 +58,12 @@ describe.skipIf(!ready).each([
     dir = mkdtempSync(path.join(tmpdir(), 'tk-hooks-e2e-'));
     const app = path.join(dir, 'app');
     cpSync(appDir, app, { recursive: true });
-    const [database, side] = await Promise.all([
-      startMariaDB({ sqlFiles: [path.join(appDir, 'sql/schema.sql'), path.join(appDir, 'sql/seed.sql')] }),
-      startSidecarProcess(dir),
+    await startTogether([
+      startMariaDB({ sqlFiles: [path.join(appDir, 'sql/schema.sql'), path.join(appDir, 'sql/seed.sql')] }).then((started) => (db = started)),
+      startSidecarProcess(dir).then((started) => (sidecar = started)),
     ]);
-    db = database;
-    sidecar = side;
+    const database = db!;
+    const side = sidecar!;
     const boot = path.join(dir, 'bootstrap');
     await writePhpInit(planPhpInit({ outDir: boot, cwd: dir, serviceName: 'legacy-app', endpoint: `unix://${side.socket}` }));
     await run(process.execPath, [cli, 'php', 'hooks', app, '--mode', 'wrap', '--out', path.join(boot, 'tracekit-hooks.php')]);

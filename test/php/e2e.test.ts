@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPages, type Page } from '../helpers/legacy-pages.js';
 import { planPhpInit, writePhpInit } from '../../src/php/init.js';
 import { findMariaDB, startMariaDB, type MariaDB } from '../helpers/mariadb.js';
+import { startTogether } from '../helpers/start-together.js';
 import { findNginx, startNginx, type Nginx } from '../helpers/nginx.js';
 import { findPhpFpm, startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
 import { repoRoot } from './php-cli.js';
@@ -24,12 +25,12 @@ describe.skipIf(!ready)('root spans from examples/legacy-app through nginx + php
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tk-php-e2e-'));
-    const [database, side] = await Promise.all([
-      startMariaDB({ sqlFiles: [path.join(appDir, 'sql/schema.sql'), path.join(appDir, 'sql/seed.sql')] }),
-      startSidecarProcess(dir),
+    await startTogether([
+      startMariaDB({ sqlFiles: [path.join(appDir, 'sql/schema.sql'), path.join(appDir, 'sql/seed.sql')] }).then((started) => (db = started)),
+      startSidecarProcess(dir).then((started) => (sidecar = started)),
     ]);
-    db = database;
-    sidecar = side;
+    const database = db!;
+    const side = sidecar!;
     await writePhpInit(planPhpInit({ outDir: path.join(dir, 'bootstrap'), cwd: dir, serviceName: 'legacy-app', endpoint: `unix://${side.socket}` }));
     fpm = await startPhpFpm({
       prepend: path.join(dir, 'bootstrap', 'tracekit-prepend.php'),

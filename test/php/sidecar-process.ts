@@ -35,6 +35,11 @@ export async function startSidecarProcess(dir: string): Promise<SidecarProcess> 
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'bin', 'tracekit.js'), 'sidecar', '--listen', '127.0.0.1:0', '--socket', socket, '--upstream', `file:${spansFile}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test worker that ends without calling stop() (a failed beforeAll) must not leave the sidecar running.
+  const onExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
   let output = '';
   const tcp = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the sidecar did not log "listening" in time:\n${output}`)), 20_000);
@@ -71,6 +76,7 @@ export async function startSidecarProcess(dir: string): Promise<SidecarProcess> 
       return out;
     },
     async stop() {
+      process.removeListener('exit', onExit);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
         child.kill('SIGTERM');
