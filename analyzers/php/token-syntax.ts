@@ -187,16 +187,7 @@ class Recognizer {
     }
     if (k === T_STATIC && this.k(1) === T_VARIABLE) {
       this.p++;
-      for (;;) {
-        this.expect(T_VARIABLE);
-        if (this.k() === '=') {
-          this.p++;
-          this.expression();
-        }
-        if (this.k() !== ',') break;
-        this.p++;
-      }
-      this.end();
+      this.initialisedVariables();
       return;
     }
     switch (w) {
@@ -414,6 +405,20 @@ class Recognizer {
     if (!this.unary().writable) this.refuse();
   }
 
+  /** `$a [= expr], $b [= expr] …;`: the variables of a `static` or a property declaration. */
+  private initialisedVariables(): void {
+    for (;;) {
+      this.expect(T_VARIABLE);
+      if (this.k() === '=') {
+        this.p++;
+        this.expression();
+      }
+      if (this.k() !== ',') break;
+      this.p++;
+    }
+    this.end();
+  }
+
   private variableList(): void {
     for (;;) {
       this.expect(T_VARIABLE);
@@ -574,16 +579,7 @@ class Recognizer {
     // A property: at least one modifier, an optional type, then variables.
     if (seen.size === 0 || inInterface || seen.has('abstract') || seen.has('final')) this.refuse();
     if (this.k() !== T_VARIABLE) this.type(false);
-    for (;;) {
-      this.expect(T_VARIABLE);
-      if (this.k() === '=') {
-        this.p++;
-        this.expression();
-      }
-      if (this.k() !== ',') break;
-      this.p++;
-    }
-    this.end();
+    this.initialisedVariables();
   }
 
   // -- expressions --------------------------------------------------------------
