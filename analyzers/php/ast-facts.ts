@@ -19,21 +19,43 @@ interface Node {
   [key: string]: unknown;
 }
 
-interface ClassCtx {
+/** The class whose body the facts are being read in. Shared with token-types.ts, which reads the same facts from tokens. */
+export interface ClassCtx {
   key: string;
   parent: string | null;
   decl: ClassDecl;
 }
 
-interface Scope {
+/** A function body's (or the top level's) variables, as both fact passes keep them. */
+export interface VariableScope {
   /** Null for the file's top level, whose variables are globals. */
   id: string | null;
+  /** The type each variable holds at this point of the walk. */
   cur: Map<string, TypeRef>;
+  /** Every type each variable was given in the scope (the file's facts). */
   all: Record<string, TypeRef[]>;
-  fnKey: string | null;
   cls: ClassCtx | null;
+}
+
+interface Scope extends VariableScope {
+  fnKey: string | null;
   /** Where `return` expressions go (null in closures and at top level). */
   returns: TypeRef[] | null;
+}
+
+/** `$name` now holds `type`. */
+export function bindVariable(scope: VariableScope, name: string, type: TypeRef): void {
+  scope.cur.set(name, type);
+  (scope.all[name] ??= []).push(type);
+}
+
+/** The type `$name` holds here: `$this`'s class, its last binding, else a reference to the global or scope variable. */
+export function variableType(scope: VariableScope, name: string): TypeRef {
+  if (name === 'this') return scope.cls ? { k: 'c', n: scope.cls.key } : UNKNOWN;
+  const bound = scope.cur.get(name);
+  if (bound) return bound;
+  if (scope.id === null) return { k: 'g', n: name };
+  return { k: 'v', s: scope.id, n: name };
 }
 
 const SKIP_KEYS = new Set(['kind', 'loc', 'attrGroups', 'type', 'raw', 'leadingComments', 'trailingComments', 'parenthesizedExpression']);
@@ -155,19 +177,6 @@ export class AstFactCollector {
     return { id, cur: new Map(), all, fnKey, cls, returns };
   }
 
-  private bind(name: string, type: TypeRef): void {
-    this.scope.cur.set(name, type);
-    (this.scope.all[name] ??= []).push(type);
-  }
-
-  private variableType(name: string): TypeRef {
-    if (name === 'this') return this.scope.cls ? { k: 'c', n: this.scope.cls.key } : UNKNOWN;
-    const bound = this.scope.cur.get(name);
-    if (bound) return bound;
-    if (this.scope.id === null) return { k: 'g', n: name };
-    return { k: 'v', s: this.scope.id, n: name };
-  }
-
   // -- types ----------------------------------------------------------------
 
   private classOfName(node: Node): string | null {
@@ -220,7 +229,7 @@ export class AstFactCollector {
         return cls ? { k: 'c', n: cls } : UNKNOWN;
       }
       case 'variable':
-        return typeof node.name === 'string' ? this.variableType(node.name) : UNKNOWN;
+        return typeof node.name === 'string' ? variableType(this.scope, node.name) : UNKNOWN;
       case 'call': {
         const what = node.what as Node;
         if (what.kind === 'name') return { k: 'f', c: this.names.functionCandidates(String(what.name), what.resolution as string) };
@@ -378,13 +387,13 @@ export class AstFactCollector {
         if (isNode(node.variable) && typeof node.variable.name === 'string') {
           const first = ((node.what as Node[]) ?? [])[0];
           const cls = first ? this.classOfName(first) : null;
-          this.bind(node.variable.name, cls ? { k: 'c', n: cls } : UNKNOWN);
+          bindVariable(this.scope, node.variable.name, cls ? { k: 'c', n: cls } : UNKNOWN);
         }
         this.visit(node.body);
         return;
       case 'global':
         for (const item of (node.items as Node[]) ?? []) {
-          if (item.kind === 'variable' && typeof item.name === 'string') this.bind(item.name, { k: 'g', n: item.name });
+          if (item.kind === 'variable' && typeof item.name === 'string') bindVariable(this.scope, item.name, { k: 'g', n: item.name });
         }
         return;
       case 'return':
@@ -424,7 +433,7 @@ export class AstFactCollector {
       }
       if (variable) {
         // A `@var` type wins over the assignment it annotates.
-        this.bind(variable, type);
+        bindVariable(this.scope, variable, type);
         const key = `${this.scope.id ?? ''}$${variable}`;
         this.docBound.set(key, type);
         pending.push(key);
@@ -462,7 +471,7 @@ export class AstFactCollector {
       case 'variable':
         if (typeof left.name === 'string') {
           const doc = this.docBound.get(`${this.scope.id ?? ''}$${left.name}`);
-          this.bind(left.name, doc ?? type);
+          bindVariable(this.scope, left.name, doc ?? type);
         } else this.visit(left);
         return;
       case 'propertylookup':
@@ -563,7 +572,7 @@ export class AstFactCollector {
       if (!name) continue;
       const declared = this.declaredType(param.type);
       const type = declared ?? docParams.get(name) ?? UNKNOWN;
-      this.bind(name, type);
+      bindVariable(this.scope, name, type);
       // Constructor promotion (`public function __construct(private PDO $db)`).
       if (isConstructor && cls && typeof param.flags === 'number' && param.flags !== 0) {
         (cls.decl.props[name.toLowerCase()] ??= []).push(type);
@@ -618,7 +627,7 @@ export class AstFactCollector {
     if (node.kind === 'arrowfunc') for (const [name, type] of outer.cur) inner.cur.set(name, type);
     for (const used of (node.uses as Node[]) ?? []) {
       if (used.kind === 'variable' && typeof used.name === 'string') {
-        const type = this.variableType(used.name);
+        const type = variableType(this.scope, used.name);
         inner.cur.set(used.name, type);
         (inner.all[used.name] ??= []).push(type);
       }

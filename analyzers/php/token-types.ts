@@ -15,7 +15,7 @@
  * tiers"). test/analyzers/token-types.test.ts checks the facts it gives equal
  * the AST pass's on every file of the fixture trees and the example.
  */
-import { docTags, resolveDocType } from './ast-facts.js';
+import { bindVariable, docTags, resolveDocType, variableType, type ClassCtx, type VariableScope } from './ast-facts.js';
 import { UNKNOWN, type ClassDecl, type FileFacts, type FunctionDecl, type TypeRef } from './facts.js';
 import type { NameContext } from './names.js';
 import type { TokenStream } from './scanner.js';
@@ -28,17 +28,7 @@ export class GiveUp extends Error {
   }
 }
 
-interface ClassCtx {
-  key: string;
-  parent: string | null;
-  decl: ClassDecl;
-}
-
-interface Scope {
-  id: string | null;
-  cur: Map<string, TypeRef>;
-  all: Record<string, TypeRef[]>;
-  cls: ClassCtx | null;
+interface Scope extends VariableScope {
   returns: TypeRef[] | null;
 }
 
@@ -207,7 +197,7 @@ export class TokenTyper {
       let variable = tag.variable;
       if (!variable && k === T_VARIABLE && kinds[i + 1] === '=') variable = texts[i]!.slice(1);
       if (!variable) continue;
-      this.bind(variable, type);
+      bindVariable(this.scope, variable, type);
       this.docBound.set(`${this.scope.id ?? ''}$${variable}`, type);
     }
     this.docBoundUntil = end;
@@ -254,7 +244,7 @@ export class TokenTyper {
         end,
         apply: () => {
           const type = this.exprType(start, end);
-          this.bind(name, this.docBound.get(`${this.scope.id ?? ''}$${name}`) ?? type);
+          bindVariable(this.scope, name, this.docBound.get(`${this.scope.id ?? ''}$${name}`) ?? type);
         },
       });
       return;
@@ -301,7 +291,7 @@ export class TokenTyper {
     for (let j = i + 1; j < end; j++) {
       if (this.kinds[j] === T_VARIABLE) {
         const name = this.texts[j]!.slice(1);
-        this.bind(name, { k: 'g', n: name });
+        bindVariable(this.scope, name, { k: 'g', n: name });
       } else if (this.kinds[j] !== ',') throw new GiveUp();
     }
   }
@@ -309,7 +299,7 @@ export class TokenTyper {
   /** `catch (A|B $e)`: `$e` is an A. */
   catchAt(firstName: number, variable: number): void {
     const cls = isNameKind(this.kinds[firstName]) ? this.classOfToken(firstName) : null;
-    this.bind(this.texts[variable]!.slice(1), cls ? { k: 'c', n: cls } : UNKNOWN);
+    bindVariable(this.scope, this.texts[variable]!.slice(1), cls ? { k: 'c', n: cls } : UNKNOWN);
   }
 
   /** A property declaration in a class body, from its first modifier. */
@@ -415,7 +405,7 @@ export class TokenTyper {
     this.facts.scopes[id] = all;
     this.scope = { id, cur: new Map(), all, cls: fn.cls, returns: [] };
     for (const param of fn.params) {
-      this.bind(param.name, param.type);
+      bindVariable(this.scope, param.name, param.type);
       if (fn.isConstructor && fn.cls && param.promoted) (fn.cls.decl.props[param.name.toLowerCase()] ??= []).push(param.type);
     }
   }
@@ -475,19 +465,6 @@ export class TokenTyper {
   }
 
   // -- types ------------------------------------------------------------------
-
-  private bind(name: string, type: TypeRef): void {
-    this.scope.cur.set(name, type);
-    (this.scope.all[name] ??= []).push(type);
-  }
-
-  private variableType(name: string): TypeRef {
-    if (name === 'this') return this.scope.cls ? { k: 'c', n: this.scope.cls.key } : UNKNOWN;
-    const bound = this.scope.cur.get(name);
-    if (bound) return bound;
-    if (this.scope.id === null) return { k: 'g', n: name };
-    return { k: 'v', s: this.scope.id, n: name };
-  }
 
   /** The class a name token stands for, as the AST pass's classOfName reads it. */
   private classOfToken(i: number): string | null {
@@ -673,7 +650,7 @@ export class TokenTyper {
     let type: TypeRef;
     let j: number;
     if (k === T_VARIABLE) {
-      type = this.variableType(texts[s]!.slice(1));
+      type = variableType(this.scope, texts[s]!.slice(1));
       j = s + 1;
       if (texts[s] === '$GLOBALS' && kinds[j] === '[') {
         const close = this.matching(j);
