@@ -2,6 +2,8 @@ import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, SIGNALS, jsonToProtobuf, protobufToJson, validateProtobuf } from '../../src/otlp/index.js';
 import { scanJsonBody } from '../../src/otlp/transcode-json.js';
+// The bench generators' deterministic PRNG: the same varied documents on every run.
+import { mulberry32 } from '../../bench/lib/prng.mjs';
 
 const traces = SIGNALS.traces.requestType;
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
@@ -18,23 +20,12 @@ function decoded(type: protobuf.Type, bytes: Uint8Array): unknown {
   return type.toObject(type.decode(bytes), { longs: String, bytes: String, enums: Number, defaults: false });
 }
 
-/** Deterministic PRNG (mulberry32): the same varied documents on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = ['', 'quote " backslash \\ slash / and \b\f\r', 'GET /products', 'SELECT id FROM t WHERE x = ?', 'café crème', '日本語のテキスト', 'emoji 🚀 pair', 'tab\tand\nnewline', 'x'.repeat(200), 'ü'.repeat(70), 'long '.repeat(4000)];
 
 /** plain: only what the byte scanner takes (no doubles, bytes or integer numbers for 64-bit fields). */
 function randomDoc(seed: number, plain = false): Record<string, unknown> {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const hex = (bytes: number) => Array.from({ length: bytes }, () => Math.floor(rnd() * 256).toString(16).padStart(2, '0')).join('');
   const anyValue = (depth: number): Record<string, unknown> => {
@@ -155,7 +146,7 @@ describe('OTLP/JSON transcoder', () => {
   });
 
   it('never takes what the parsed route refuses, nor writes other bytes, on documents damaged at random', () => {
-    const rnd = prng(7);
+    const rnd = mulberry32(7);
     const noise = '{}[]:,"\\ 0123456789-.aeflnrstu\n';
     let taken = 0;
     for (let seed = 1; seed <= 40; seed++) {
