@@ -18,6 +18,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSidecar } from '../lib/process.mjs';
+import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -36,15 +37,7 @@ if (!Number.isInteger(CPU) || CPU < 0 || CPU >= CPUS) throw new Error(`--cpu: ex
 const GOAL = 1.1;
 const execFileAsync = promisify(execFile);
 
-// The MariaDB test helper is TypeScript; compile it once.
-const helpersOut = path.join(root, '.bench-tmp', 'hooks-bench-helpers');
-execFileSync(
-  process.execPath,
-  [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', helpersOut, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
-    ...['mariadb.ts', 'require-tool.ts'].map((f) => path.join(root, 'test', 'helpers', f))],
-  { stdio: 'inherit' },
-);
-const { startMariaDB } = await import(pathToFileURL(path.join(helpersOut, 'mariadb.js')).href);
+const { mariadb: { startMariaDB } } = await importTestHelpers('mariadb');
 const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
 const { renderHooks } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'hooks', 'generate.js')).href);
 const { TRACED_FUNCTIONS, TRACED_METHODS } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'hooks', 'catalog.js')).href);

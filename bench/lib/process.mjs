@@ -3,7 +3,7 @@
 // sidecar's pino line, bench/sidecar/sink.mjs), start the real sidecar in
 // front of a collector stand-in, stop them, and read the CPU time processes
 // have used.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
@@ -41,6 +41,15 @@ export async function stopChild(child) {
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   await exited;
+}
+
+/** The pids of a process's children (a php-fpm master's workers); none when it has none. */
+export function childPids(pid) {
+  try {
+    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((x) => x.trim()).filter(Boolean).map(Number);
+  } catch {
+    return []; // ps exits 1 when it lists nothing
+  }
 }
 
 /**

@@ -10,13 +10,14 @@
 //                          [--prepend NAME=FILE ...]   (more prepends, traced to the same sidecar)
 // Run after `npm run build`, under the shared lock:
 //   flock /tmp/tracekit-bench.lock node bench/php/cpu.mjs
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpuNanos, startSidecar } from '../lib/process.mjs';
+import { childPids, cpuNanos, startSidecar } from '../lib/process.mjs';
+import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -36,15 +37,10 @@ args.forEach((a, i) => {
 });
 const execFileAsync = promisify(execFile);
 
-const helpersOut = path.join(root, '.bench-tmp', 'php-bench-helpers');
-execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', helpersOut, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
-  ...['php-fpm.ts', 'nginx.ts', 'require-tool.ts'].map((f) => path.join(root, 'test', 'helpers', f))], { stdio: 'inherit' });
-const { startPhpFpm } = await import(pathToFileURL(path.join(helpersOut, 'php-fpm.js')).href);
-const { startNginx } = await import(pathToFileURL(path.join(helpersOut, 'nginx.js')).href);
+const { 'php-fpm': { startPhpFpm }, nginx: { startNginx } } = await importTestHelpers('php-fpm', 'nginx');
 const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
 const appDir = path.join(root, 'examples', 'legacy-app');
 
-const childrenOf = (pid) => execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((x) => x.trim()).filter(Boolean).map(Number);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -69,7 +65,7 @@ try {
   for (const c of configs) {
     c.fpm = await startPhpFpm({ prepend: c.prepend, env: c.env, workers: 1 });
     started.push(() => c.fpm.stop());
-    c.worker = childrenOf(c.fpm.pid);
+    c.worker = childPids(c.fpm.pid);
     c.nginx = await startNginx({ root: appDir, fastcgiSocket: c.fpm.socket });
     started.push(() => c.nginx.stop());
     c.php = [];

@@ -22,7 +22,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startSidecar } from '../lib/process.mjs';
+import { childPids, startSidecar } from '../lib/process.mjs';
+import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -54,11 +55,7 @@ args.forEach((a, i) => {
   }
 });
 
-const helpersOut = path.join(root, '.bench-tmp', 'php-bench-helpers');
-execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', helpersOut, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
-  ...['php-fpm.ts', 'nginx.ts', 'require-tool.ts'].map((f) => path.join(root, 'test', 'helpers', f))], { stdio: 'inherit' });
-const { findPhpFpm } = await import(pathToFileURL(path.join(helpersOut, 'php-fpm.js')).href);
-const { startNginx } = await import(pathToFileURL(path.join(helpersOut, 'nginx.js')).href);
+const { 'php-fpm': { findPhpFpm }, nginx: { startNginx } } = await importTestHelpers('php-fpm', 'nginx');
 const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
 const { crc32 } = await import('node:zlib');
 
@@ -120,7 +117,8 @@ async function workerInstructions(dir, c, n) {
   const fpm = spawn('valgrind', ['--tool=callgrind', '--compress-strings=no', '--compress-pos=no', `--callgrind-out-file=${fdir}/callgrind.%p`, fpmBin, '-F', '-y', `${fdir}/php-fpm.conf`, ...(process.getuid?.() === 0 ? ['-R'] : [])], { stdio: 'ignore' });
   try {
     await until('php-fpm under valgrind', () => (existsSync(`${fdir}/php-fpm.log`) && readFileSync(`${fdir}/php-fpm.log`, 'utf8').includes('ready to handle') ? true : null));
-    const worker = execFileSync('ps', ['--ppid', String(fpm.pid), '-o', 'pid='], { encoding: 'utf8' }).trim();
+    const [worker] = childPids(fpm.pid);
+    if (worker === undefined) throw new Error('php-fpm under valgrind is ready but has no worker process');
     const nginx = await startNginx({ root: appDir, fastcgiSocket: `${fdir}/php-fpm.sock` });
     try {
       for (let i = 0; i < n; i++) {

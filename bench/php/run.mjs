@@ -21,7 +21,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpuNanos, startSidecar } from '../lib/process.mjs';
+import { childPids, cpuNanos, startSidecar } from '../lib/process.mjs';
+import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -45,12 +46,11 @@ const DELAY_MS = 5;
 const execFileAsync = promisify(execFile);
 
 // The test helpers that start php-fpm, nginx and MariaDB are TypeScript; compile them once.
-const helpersOut = path.join(root, '.bench-tmp', 'php-bench-helpers');
-execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', helpersOut, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
-  ...['php-fpm.ts', 'nginx.ts', 'mariadb.ts', 'require-tool.ts'].map((f) => path.join(root, 'test', 'helpers', f))], { stdio: 'inherit' });
-const { startPhpFpm } = await import(pathToFileURL(path.join(helpersOut, 'php-fpm.js')).href);
-const { startNginx } = await import(pathToFileURL(path.join(helpersOut, 'nginx.js')).href);
-const { startMariaDB } = await import(pathToFileURL(path.join(helpersOut, 'mariadb.js')).href);
+const {
+  'php-fpm': { startPhpFpm },
+  nginx: { startNginx },
+  mariadb: { startMariaDB },
+} = await importTestHelpers('php-fpm', 'nginx', 'mariadb');
 const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
 
 const appDir = path.join(root, 'examples', 'legacy-app');
@@ -93,13 +93,6 @@ async function wrk(url, threads, connections, seconds) {
 
 /** On-CPU time (µs) of every thread of these processes so far. */
 const cpuMicros = (pids) => cpuNanos(pids) / 1000;
-function childrenOf(pid) {
-  try {
-    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((x) => x.trim()).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -177,7 +170,7 @@ try {
       const order = round % 2 === 0 ? configs : [...configs].reverse();
       for (const c of order) {
         const r = results[page.name][c.name];
-        const workers = childrenOf(c.fpm.pid);
+        const workers = childPids(c.fpm.pid);
         // The sidecar batches and writes upstream after answering: let the previous run's deferred
         // work finish before the window opens, and this run's before it closes.
         await sidecar.drained();
