@@ -9,9 +9,13 @@
 //   sync 5 ms    no tracekit: bench/php/sync-export-prepend.php, a synchronous
 //                at-shutdown exporter (new connection, waits for the answer, as
 //                the official SDK does) to the same stand-in 5 ms away
+//   --floor      two more: bench/php/floor-prepend.php (not tracekit: a fixed
+//                one-span OTLP/JSON export written at shutdown, nothing else) to the sidecar and
+//                to a bare Node server (bench/sidecar/sink.mjs) on a unix socket: the least any
+//                per-request OTLP handoff to a local Node process costs, for the throughput goal
 // Loaded: wrk -t2 -c8; unloaded latency: wrk -t1 -c1. Rounds alternate the
 // configurations; medians are reported. Run after `npm run build`:
-//   node bench/php/run.mjs [--write] [--seconds N] [--rounds N]
+//   node bench/php/run.mjs [--write] [--seconds N] [--rounds N] [--floor]
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
@@ -21,7 +25,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { childPids, cpuNanos, startSidecar } from '../lib/process.mjs';
+import { childPids, cpuNanos, spawnListening, startSidecar, stopChild } from '../lib/process.mjs';
 import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,6 +41,7 @@ const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 // --breakdown: instead of the direct/sync comparisons, configurations that each leave out one step of the
 // traced request (about.php only), to see where the PHP side's CPU goes. Not written to BENCHMARKS.md by --write.
 const BREAKDOWN = args.includes('--breakdown');
+const FLOOR = args.includes('--floor');
 // --baseline-prepend FILE: one more configuration, tracing to the same sidecar through another
 // tracekit-prepend.php (e.g. written by an earlier commit's `tracekit php init`), for before/after;
 // --baseline-label TEXT says where that file came from (written into BENCHMARKS.md).
@@ -135,6 +140,16 @@ try {
       { name: 'no export (socket missing)', prepend, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${tmp}/missing.sock` } },
       { name: 'root span, not sampled', prepend, env: { OTEL_TRACES_SAMPLER: 'always_off' } });
   }
+  if (FLOOR) {
+    // The least a per-request handoff to a local Node receiver costs: a fixed export, no tracing.
+    const bare = spawnListening([path.join(root, 'bench', 'sidecar', 'sink.mjs'), path.join(tmp, 'bare.sock')]);
+    started.push(() => stopChild(bare.child));
+    const bareSocket = (await bare.ready).socket;
+    const floorPrepend = path.join(root, 'bench', 'php', 'floor-prepend.php');
+    configs.splice(3, 0,
+      { name: 'floor → sidecar', prepend: floorPrepend, env: { BENCH_FLOOR_ENDPOINT: `unix://${sidecar.socket}` } },
+      { name: 'floor → bare server', prepend: floorPrepend, env: { BENCH_FLOOR_ENDPOINT: `unix://${bareSocket}` }, receiverPid: bare.child.pid });
+  }
   if (BASELINE !== null) configs.splice(3, 0, { name: 'sidecar, baseline prepend', prepend: path.resolve(BASELINE), env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${sidecar.socket}` } });
   if (ONLY !== null) configs.splice(0, configs.length, ...configs.filter((c) => c.name === 'off' || c.name === ONLY));
   for (const c of configs) {
@@ -174,11 +189,13 @@ try {
         // The sidecar batches and writes upstream after answering: let the previous run's deferred
         // work finish before the window opens, and this run's before it closes.
         await sidecar.drained();
-        const before = { php: cpuMicros(workers), sidecar: cpuMicros([sidecar.pid]) };
+        // The process the export goes to: the sidecar, or the bare server of `--floor`.
+        const receiver = [c.receiverPid ?? sidecar.pid];
+        const before = { php: cpuMicros(workers), sidecar: cpuMicros(receiver) };
         const loaded = await wrk(c.nginx.url + page.path, 2, 8, SECONDS);
         await sidecar.drained();
         loaded.phpCpu = (cpuMicros(workers) - before.php) / loaded.requests;
-        loaded.sidecarCpu = (cpuMicros([sidecar.pid]) - before.sidecar) / loaded.requests;
+        loaded.sidecarCpu = (cpuMicros(receiver) - before.sidecar) / loaded.requests;
         r.loaded.push(loaded);
         r.unloaded.push(await wrk(c.nginx.url + page.path, 1, 1, Math.max(2, Math.round(SECONDS / 2))));
         process.stderr.write(`${page.name} round ${round + 1} ${c.name}: ${r.loaded.at(-1).rps.toFixed(0)} req/s, unloaded p50 ${r.unloaded.at(-1).p50.toFixed(3)} ms, php CPU ${r.loaded.at(-1).phpCpu.toFixed(0)} µs/req, sidecar CPU ${r.loaded.at(-1).sidecarCpu.toFixed(0)} µs/req\n`);
@@ -194,20 +211,21 @@ try {
   lines.push('wrk against nginx + php-fpm 8.2 (4 static workers, the distribution php.ini with opcache) serving examples/legacy-app with MariaDB, every configuration side by side in one run, rounds alternating the order; medians of ' + ROUNDS + ' rounds. Loaded: `wrk -t2 -c8 -d' + SECONDS + 's`; unloaded latency: `wrk -t1 -c1`. Goal: traced (sidecar) ≥ 0.95× the untraced req/s and ≤ 0.3 ms added at p50.', '');
   lines.push('- **off**: no prepend; **disabled**: prepend loaded, `TRACEKIT_DISABLED=1`; **sidecar**: root span exported to the real sidecar over its unix socket (default 5 ms budget), the sidecar forwarding its batches as OTLP/HTTP protobuf to `bench/sidecar/sink.mjs` (a bare server standing in for the collector; runs before this change used a `file:` upstream, which re-encodes every batch as JSON and inflated the sidecar\'s CPU per export);');
   if (BASELINE !== null) lines.push(`- **sidecar, baseline prepend**: the same as sidecar, through \`${path.basename(path.dirname(path.resolve(BASELINE)))}/tracekit-prepend.php\` and its runtime (\`--baseline-prepend\`), written by ${BASELINE_LABEL} — before/after side by side.`);
+  if (FLOOR) lines.push('- **floor → sidecar**, **floor → bare server**: not tracekit — `bench/php/floor-prepend.php`, the least a page can do to hand one span to a local OTLP/HTTP receiver as the design has it: at shutdown one fixed OTLP/JSON export (one SERVER span and a resource, ~1.3 KB; no configuration, ids, clock or request attributes) written on a kept non-blocking unix-socket connection, never waiting for the answer; sent to the real sidecar, and to `bench/sidecar/sink.mjs` on a unix socket (a bare Node HTTP server that reads the body and answers 200, nothing else). Their ratios bound what any per-request handoff to a local Node process can reach on this machine (`--floor`).');
   lines.push(`- **direct ${DELAY_MS} ms**: tracekit's exporter sending straight to a collector stand-in (the sidecar's TCP port) behind a Node proxy that holds every chunk ${DELAY_MS} ms each way (a proxy, not netem in a network namespace as the issue asked: this machine's kernel has no netem — \`tc qdisc add dev … root netem delay 5ms\` in a namespace answers "Specified qdisc kind is unknown" — and with the proxy the TCP handshake itself is not delayed), budget 100 ms; **sync ${DELAY_MS} ms**: not tracekit — \`bench/php/sync-export-prepend.php\`, a synchronous exporter at shutdown (new connection per request, waits for the answer, as the official SDK does) to the same stand-in.`, '');
   for (const page of PAGES) {
     const off = results[page.name].off;
     const offRps = median(off.loaded.map((x) => x.rps));
     const offP50 = median(off.unloaded.map((x) => x.p50));
     lines.push(`### ${page.name}`, '');
-    lines.push('| configuration | req/s (loaded) | ratio to off | p50 loaded | p99 loaded | p50 unloaded | added p50 unloaded | p99 unloaded | php-fpm CPU per request | sidecar CPU per request |');
+    lines.push('| configuration | req/s (loaded) | ratio to off | p50 loaded | p99 loaded | p50 unloaded | added p50 unloaded | p99 unloaded | php-fpm CPU per request | sidecar (receiver) CPU per request |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const c of configs) {
       const r = results[page.name][c.name];
       const rps = median(r.loaded.map((x) => x.rps));
       const p50u = median(r.unloaded.map((x) => x.p50));
       const bad = [...r.loaded, ...r.unloaded].reduce((n, x) => n + x.non2xx, 0);
-      lines.push(`| ${c.name} | ${rps.toFixed(0)} | **${(rps / offRps).toFixed(3)}** | ${median(r.loaded.map((x) => x.p50)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.p99)).toFixed(2)} ms | ${p50u.toFixed(3)} ms | ${c.name === 'off' ? '–' : `${(p50u - offP50 >= 0 ? '+' : '')}${(p50u - offP50).toFixed(3)} ms`} | ${median(r.unloaded.map((x) => x.p99)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.phpCpu)).toFixed(0)} µs | ${c.name.startsWith('sidecar') || c.name.startsWith('direct') || c.name.startsWith('sync') ? `${median(r.loaded.map((x) => x.sidecarCpu)).toFixed(0)} µs` : '–'} |${bad ? ` (${bad} non-2xx)` : ''}`);
+      lines.push(`| ${c.name} | ${rps.toFixed(0)} | **${(rps / offRps).toFixed(3)}** | ${median(r.loaded.map((x) => x.p50)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.p99)).toFixed(2)} ms | ${p50u.toFixed(3)} ms | ${c.name === 'off' ? '–' : `${(p50u - offP50 >= 0 ? '+' : '')}${(p50u - offP50).toFixed(3)} ms`} | ${median(r.unloaded.map((x) => x.p99)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.phpCpu)).toFixed(0)} µs | ${/^(sidecar|direct|sync|floor)/.test(c.name) ? `${median(r.loaded.map((x) => x.sidecarCpu)).toFixed(0)} µs` : '–'} |${bad ? ` (${bad} non-2xx)` : ''}`);
     }
     const side = results[page.name].sidecar;
     if (side === undefined) continue;

@@ -1,6 +1,7 @@
 // A bare Node HTTP server that reads the body and answers 200 — nothing else.
 // Used twice by ingest.mjs: as the baseline the sidecar is compared with, and
 // as the upstream the sidecar forwards to (GET /count reports requests and bytes).
+//   node bench/sidecar/sink.mjs [PORT | /path/to/unix.sock]
 import { createServer } from 'node:http';
 
 let requests = 0;
@@ -19,7 +20,13 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`);
-});
+const where = process.argv[2] ?? '0';
+if (where.startsWith('/')) {
+  // A unix socket (bench/php/run.mjs --floor: the bare receiver of a PHP export).
+  server.listen(where, () => process.stdout.write(`${JSON.stringify({ msg: 'listening', socket: where })}\n`));
+} else {
+  server.listen(Number(where), '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`);
+  });
+}
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
