@@ -3,6 +3,7 @@
 //
 //   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--spans 1,10,100]
 //                                 [--connections 1,8,32] [--compression gzip|none] [--gzip-level N] [--no-php] [--quick]
+//                                 [--floor]
 //
 // 1. Ingest: wrk POSTs the same OTLP/protobuf bodies (and, last, OTLP/JSON
 //    bodies shaped like the PHP bootstrap's export) to (a) a bare Node HTTP
@@ -13,6 +14,10 @@
 // 2. Outage: the upstream is down (connection refused) while wrk keeps
 //    loading the sidecar; samples queue bytes (/metrics) and RSS against
 //    --max-queue-bytes. --outage-seconds 60 is the full goal from issue 3.
+// --floor adds (c) bench/sidecar/relay-floor.mjs to every round: not tracekit,
+// the least a relay does (keep the body, forward batches; no validation,
+// transcoding, bound or spool), so that the sidecar's ratio can be read
+// against what relaying alone allows on this machine.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,6 +48,7 @@ const spanCounts = list('spans', quick ? '10' : '1,10,100');
 const concurrencies = list('connections', quick ? '8' : '1,8,32');
 // The PHP bootstrap's export (OTLP/JSON: a SERVER root span + 5 DB spans, bench/sidecar/bodies.mjs); --no-php leaves it out.
 const phpCell = !args.includes('--no-php');
+const floor = args.includes('--floor');
 const cells = makeCells(spanCounts, phpCell);
 
 const children = new Set();
@@ -85,6 +91,9 @@ const tracekit = path.join(root, 'bin/tracekit.js');
 
 const baseline = await start([sinkScript, '0']);
 const upstream = await start([sinkScript, '0']);
+// The relay floor forwards to its own upstream, so that the sidecar's upstream counts stay its own.
+const floorUpstream = floor ? await start([sinkScript, '0']) : null;
+const relayFloor = (spans) => start([path.join(root, 'bench/sidecar/relay-floor.mjs'), '0', `http://127.0.0.1:${floorUpstream.port}`, String(Math.ceil(5000 / spans))]);
 const sidecar = await start([tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${upstream.port}`, '--max-queue-bytes', String(maxQueueBytes), '--log-level', 'warn']);
 
 const rows = [];
@@ -92,14 +101,17 @@ try {
   for (const cell of only === 'outage' ? [] : cells) {
     const { spans, label, contentType } = cell;
     const { prefix: file, meanBytes } = await writeBodies(path.join(dir, `body-${cell.name}-`), cell.make);
+    // Batches like the sidecar's: one upstream request per 5,000 spans.
+    const relay = floor ? await relayFloor(spans) : null;
     for (const c of concurrencies) {
-      const runs = { bare: [], sidecar: [] };
+      const runs = { bare: [], sidecar: [], relay: [] };
       const before = { up: (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests, accepted: await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total') };
       for (let round = 0; round < rounds; round++) {
         // Alternate which goes first so drift on a shared machine hits both.
-        const order = round % 2 === 0 ? ['bare', 'sidecar'] : ['sidecar', 'bare'];
+        const order = floor ? ['bare', 'sidecar', 'relay'] : ['bare', 'sidecar'];
+        if (round % 2 === 1) order.reverse();
         for (const which of order) {
-          const target = which === 'bare' ? baseline : sidecar;
+          const target = { bare: baseline, sidecar, relay }[which];
           const cpu0 = await cpuSeconds(target.child.pid);
           const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration, contentType);
           run.cpuMicrosPerRequest = (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests;
@@ -116,13 +128,19 @@ try {
       };
       const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest') });
       const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
-      rows.push({ spans, label, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted });
+      const relayRatios = runs.relay.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
+      rows.push({
+        spans, label, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted,
+        ...(floor ? { relay: summary(runs.relay), relayRatio: relayRatios[Math.floor(relayRatios.length / 2)] } : {}),
+      });
       const r = rows.at(-1);
-      process.stderr.write(`${label} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}\n`);
+      process.stderr.write(`${label} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}${floor ? `; relay floor ${r.relay.rps.toFixed(0)} rps, ratio ${r.relayRatio.toFixed(2)}, CPU µs/request bare/sidecar/floor ${r.bare.cpu.toFixed(0)}/${r.sidecar.cpu.toFixed(0)}/${r.relay.cpu.toFixed(0)}` : ''}\n`);
     }
+    await stop(relay);
   }
 } finally {
   await stop(sidecar);
+  await stop(floorUpstream);
 }
 
 // -- outage ------------------------------------------------------------------
@@ -181,12 +199,12 @@ const lines = [];
 lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating bare/sidecar order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
-lines.push('| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |');
-lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}`);
+lines.push(`|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${floor ? '---:|---:|---:|' : ''}`);
 for (const r of rows) {
   const perFiveK = r.spansAccepted > 0 ? ((r.upstreamRequests / r.spansAccepted) * 5000).toFixed(2) : 'n/a';
   lines.push(
-    `| ${r.label} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${r.bare.cpu.toFixed(0)} / ${r.sidecar.cpu.toFixed(0)} | ${perFiveK} |`,
+    `| ${r.label} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${r.bare.cpu.toFixed(0)} / ${r.sidecar.cpu.toFixed(0)} | ${perFiveK} |${floor ? ` ${r.relay.rps.toFixed(0)} | ${r.relayRatio.toFixed(2)} | ${r.relay.cpu.toFixed(0)} |` : ''}`,
   );
 }
 lines.push('');
