@@ -9,18 +9,18 @@
 //   node bench/audit/run.mjs [--rounds 5] [--only grown|generated] [--out DIR]
 //                            [--copies N] [--mb N] [--threads N] [--write]
 // --write replaces the `## audit` section of BENCHMARKS.md with the table.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS, GENERATED_MIX, TRAP_SHARE, makeTrees } from './make-trees.mjs';
+import { measure, median } from './measure.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repoRoot, 'bin/tracekit.js');
 const tokenizer = path.join(repoRoot, 'bench/audit/tokenize.php');
-const TIME = '/usr/bin/time';
 const EXTENSIONS = /\.(php|inc|phtml)$/i;
 const ALWAYS_SKIPPED_DIRS = new Set(['vendor', 'node_modules', '.git']);
 
@@ -48,42 +48,6 @@ function parseArgs(argv) {
   if (opts.threads !== null && (!Number.isInteger(opts.threads) || opts.threads < 0)) throw new Error(`--threads expects a whole number >= 0, found ${opts.threads}`);
   if (opts.only !== null && opts.only !== 'grown' && opts.only !== 'generated') throw new Error(`--only expects grown or generated, found ${opts.only}`);
   return opts;
-}
-
-/** Runs a command under /usr/bin/time; resolves to wall seconds (hrtime), peak RSS in KiB and stdout. */
-function measure(cmd, args, tmpDir) {
-  const timeFile = path.join(tmpDir, 'time.out');
-  const useTime = existsSync(TIME);
-  const file = useTime ? TIME : cmd;
-  const fullArgs = useTime ? ['-f', '%M', '-o', timeFile, cmd, ...args] : args;
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(file, fullArgs, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', async (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) {
-        reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${stderr.trim().slice(-2000)}`));
-        return;
-      }
-      let rssKiB = null;
-      if (useTime) {
-        const lines = (await readFile(timeFile, 'utf8')).trim().split('\n');
-        rssKiB = Number(lines[lines.length - 1]);
-      }
-      resolve({ seconds, rssKiB, stdout });
-    });
-  });
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** The files the audit should read, by its documented rules (the tree has no .gitignore). */

@@ -1,0 +1,45 @@
+// What the audit benchmarks (run.mjs, floor.mjs) share: timing a fresh process.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TIME = '/usr/bin/time';
+
+/** Runs a command under /usr/bin/time; resolves to wall seconds (hrtime), peak RSS in KiB and stdout. */
+export function measure(cmd, args, tmpDir) {
+  const timeFile = path.join(tmpDir, 'time.out');
+  const useTime = existsSync(TIME);
+  const file = useTime ? TIME : cmd;
+  const fullArgs = useTime ? ['-f', '%M', '-o', timeFile, cmd, ...args] : args;
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(file, fullArgs, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', async (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) {
+        reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${stderr.trim().slice(-2000)}`));
+        return;
+      }
+      let rssKiB = null;
+      if (useTime) {
+        const lines = (await readFile(timeFile, 'utf8')).trim().split('\n');
+        rssKiB = Number(lines[lines.length - 1]);
+      }
+      resolve({ seconds, rssKiB, stdout });
+    });
+  });
+}
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
