@@ -1,7 +1,8 @@
-// What the audit benchmarks (run.mjs, floor.mjs) share: timing a fresh process.
+// What the audit benchmarks (run.mjs, floor.mjs) share: timing a fresh process,
+// and replacing their section of BENCHMARKS.md.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,4 +43,20 @@ export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Replaces the section `## HEADING` of BENCHMARKS.md with text (which starts with that heading), or appends it. */
+export async function writeSection(heading, text) {
+  const file = path.join(repoRoot, 'BENCHMARKS.md');
+  let doc = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its own runnable script under bench/; numbers are ratios against a baseline measured side by side in the same run.\n';
+  const start = doc.search(new RegExp(`^## ${heading}\\s*$`, 'm'));
+  if (start === -1) {
+    doc = `${doc.replace(/\s*$/, '')}\n\n${text}`;
+  } else {
+    const rest = doc.slice(start + 1);
+    const next = rest.search(/^## /m);
+    const end = next === -1 ? doc.length : start + 1 + next;
+    doc = `${doc.slice(0, start)}${text}${next === -1 ? '' : '\n'}${doc.slice(end)}`;
+  }
+  await writeFile(file, doc.replace(/\n{3,}/g, '\n\n'));
 }

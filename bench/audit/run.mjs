@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS, GENERATED_MIX, TRAP_SHARE, makeTrees } from './make-trees.mjs';
-import { measure, median } from './measure.mjs';
+import { measure, median, writeSection } from './measure.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repoRoot, 'bin/tracekit.js');
@@ -207,21 +207,6 @@ Trees (\`node bench/audit/make-trees.mjs\`, written under \`.bench-tmp/\`, never
 `;
 }
 
-async function writeSection(text) {
-  const file = path.join(repoRoot, 'BENCHMARKS.md');
-  let doc = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its own runnable script under bench/; numbers are ratios against a baseline measured side by side in the same run.\n';
-  const start = doc.search(/^## audit\s*$/m);
-  if (start === -1) {
-    doc = `${doc.replace(/\s*$/, '')}\n\n${text}`;
-  } else {
-    const rest = doc.slice(start + 1);
-    const next = rest.search(/^## /m);
-    const end = next === -1 ? doc.length : start + 1 + next;
-    doc = `${doc.slice(0, start)}${text}${next === -1 ? '' : '\n'}${doc.slice(end)}`;
-  }
-  await writeFile(file, doc.replace(/\n{3,}/g, '\n\n'));
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (!existsSync(path.join(repoRoot, 'dist/src/cli.js'))) throw new Error('dist/src/cli.js is missing: run `npm run build` first');
@@ -260,7 +245,7 @@ async function main() {
   const text = section(results, meta, consistency);
   process.stdout.write(`${text}\n`);
   if (opts.write) {
-    await writeSection(text);
+    await writeSection('audit', text);
     log('BENCHMARKS.md: ## audit updated');
   }
   await rm(tmpDir, { recursive: true, force: true });
