@@ -102,7 +102,7 @@ describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', (
   });
 
   async function post(type: string, body: Buffer): Promise<{ status: number; body: string }> {
-    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
     return { status: res.status, body: await res.text() };
   }
 
