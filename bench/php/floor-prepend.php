@@ -7,7 +7,9 @@
 // after reading away the previous answer. No configuration, no ids, no clock,
 // no attributes of the request: whatever tracekit's bootstrap costs above
 // this row is the bootstrap's own; what this row costs is the handoff's.
-// BENCH_FLOOR_ENDPOINT=unix:///path picks the receiver.
+// BENCH_FLOOR_ENDPOINT=unix:///path picks the receiver; file:///path instead
+// appends the export as one line to /path.PID (not OTLP/HTTP: what handing
+// spans over through a file would cost the page, for comparison).
 namespace TracekitBench;
 
 \register_shutdown_function(static function () {
@@ -15,14 +17,6 @@ namespace TracekitBench;
     if (!\is_string($endpoint) || $endpoint === '') {
         return;
     }
-    $errno = 0;
-    $errstr = '';
-    $socket = @\stream_socket_client($endpoint, $errno, $errstr, 0.005, \STREAM_CLIENT_CONNECT | \STREAM_CLIENT_PERSISTENT);
-    if (!\is_resource($socket)) {
-        return;
-    }
-    \stream_set_blocking($socket, false);
-    \fread($socket, 8192);
     $body = '{"resourceSpans":[{"resource":{"attributes":['
         . '{"key":"service.name","value":{"stringValue":"bench"}},'
         . '{"key":"telemetry.sdk.name","value":{"stringValue":"tracekit-php"}},'
@@ -44,6 +38,20 @@ namespace TracekitBench;
         . '{"key":"user_agent.original","value":{"stringValue":"wrk"}},'
         . '{"key":"http.response.status_code","value":{"intValue":"200"}}],'
         . '"status":{}}]}]}]}';
+    if (\strncmp($endpoint, 'file://', 7) === 0) {
+        // Not OTLP/HTTP: one line appended to a file of this worker's own, for a reader to take in
+        // batches later (what a file handoff would cost the page; the reader's cost is not counted).
+        \file_put_contents(\substr($endpoint, 7) . '.' . \getmypid(), $body . "\n", \FILE_APPEND);
+        return;
+    }
+    $errno = 0;
+    $errstr = '';
+    $socket = @\stream_socket_client($endpoint, $errno, $errstr, 0.005, \STREAM_CLIENT_CONNECT | \STREAM_CLIENT_PERSISTENT);
+    if (!\is_resource($socket)) {
+        return;
+    }
+    \stream_set_blocking($socket, false);
+    \fread($socket, 8192);
     $request = "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
         . \strlen($body) . "\r\n\r\n" . $body;
     if (\fwrite($socket, $request) !== \strlen($request)) {

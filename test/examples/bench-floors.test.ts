@@ -167,4 +167,20 @@ describe.skipIf(php === null)('bench/php/floor-prepend.php: one valid export, no
       receiver.server.close();
     }
   });
+
+  it('with a file:// endpoint appends the same export as one line to a file of its process', async () => {
+    const page = path.join(dir, 'page.php');
+    await writeFile(page, '<?php echo "page";\n');
+    const spool = path.join(dir, 'spool');
+    const { stdout } = await run(php!, ['-d', `auto_prepend_file=${path.join(root, 'bench/php/floor-prepend.php')}`, page], {
+      env: { ...process.env, BENCH_FLOOR_ENDPOINT: `file://${spool}` },
+    });
+    expect(stdout).toBe('page');
+    const written = (await readdir(dir)).filter((name) => name.startsWith('spool.'));
+    expect(written).toHaveLength(1);
+    const lines = (await readFile(path.join(dir, written[0]!), 'utf8')).split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('');
+    expect(jsonToProtobuf(SIGNALS.traces.requestType, lines[0]!).items).toBe(1);
+  });
 });
