@@ -9,7 +9,7 @@
 //   sync 5 ms    no tracekit: bench/php/sync-export-prepend.php, a synchronous
 //                at-shutdown exporter (new connection, waits for the answer, as
 //                the official SDK does) to the same stand-in 5 ms away
-//   --floor      two more: bench/php/floor-prepend.php (not tracekit: a fixed
+//   --floor      three more: bench/php/floor-prepend.php (not tracekit: a fixed
 //                one-span OTLP/JSON export written at shutdown, nothing else) to the sidecar and
 //                to a bare Node server (bench/sidecar/sink.mjs) on a unix socket: the least any
 //                per-request OTLP handoff to a local Node process costs, for the throughput goal;
@@ -152,7 +152,7 @@ try {
       { name: 'floor → sidecar', prepend: floorPrepend, env: { BENCH_FLOOR_ENDPOINT: `unix://${sidecar.socket}` } },
       { name: 'floor → bare server', prepend: floorPrepend, env: { BENCH_FLOOR_ENDPOINT: `unix://${bareSocket}` }, receiverPid: bare.child.pid },
       // Not the design's OTLP/HTTP: each export appended to a file per worker, nobody reading it during the run.
-      { name: 'floor → file', prepend: floorPrepend, env: { BENCH_FLOOR_ENDPOINT: `file://${path.join(tmp, 'floor-spool')}` }, receiverPid: bare.child.pid });
+      { name: 'floor → file', prepend: floorPrepend, env: { BENCH_FLOOR_ENDPOINT: `file://${path.join(tmp, 'floor-spool')}` }, receiverPid: null });
   }
   if (BASELINE !== null) configs.splice(3, 0, { name: 'sidecar, baseline prepend', prepend: path.resolve(BASELINE), env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `unix://${sidecar.socket}` } });
   if (ONLY !== null) configs.splice(0, configs.length, ...configs.filter((c) => c.name === 'off' || ONLY.includes(c.name)));
@@ -194,7 +194,7 @@ try {
         // work finish before the window opens, and this run's before it closes.
         await sidecar.drained();
         // The process the export goes to: the sidecar, or the bare server of `--floor`.
-        const receiver = [c.receiverPid ?? sidecar.pid];
+        const receiver = c.receiverPid === null ? [] : [c.receiverPid ?? sidecar.pid];
         const before = { php: cpuMicros(workers), sidecar: cpuMicros(receiver) };
         const loaded = await wrk(c.nginx.url + page.path, 2, 8, SECONDS);
         await sidecar.drained();
@@ -229,7 +229,7 @@ try {
       const rps = median(r.loaded.map((x) => x.rps));
       const p50u = median(r.unloaded.map((x) => x.p50));
       const bad = [...r.loaded, ...r.unloaded].reduce((n, x) => n + x.non2xx, 0);
-      lines.push(`| ${c.name} | ${rps.toFixed(0)} | **${(rps / offRps).toFixed(3)}** | ${median(r.loaded.map((x) => x.p50)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.p99)).toFixed(2)} ms | ${p50u.toFixed(3)} ms | ${c.name === 'off' ? '–' : `${(p50u - offP50 >= 0 ? '+' : '')}${(p50u - offP50).toFixed(3)} ms`} | ${median(r.unloaded.map((x) => x.p99)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.phpCpu)).toFixed(0)} µs | ${/^(sidecar|direct|sync|floor)/.test(c.name) ? `${median(r.loaded.map((x) => x.sidecarCpu)).toFixed(0)} µs` : '–'} |${bad ? ` (${bad} non-2xx)` : ''}`);
+      lines.push(`| ${c.name} | ${rps.toFixed(0)} | **${(rps / offRps).toFixed(3)}** | ${median(r.loaded.map((x) => x.p50)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.p99)).toFixed(2)} ms | ${p50u.toFixed(3)} ms | ${c.name === 'off' ? '–' : `${(p50u - offP50 >= 0 ? '+' : '')}${(p50u - offP50).toFixed(3)} ms`} | ${median(r.unloaded.map((x) => x.p99)).toFixed(2)} ms | ${median(r.loaded.map((x) => x.phpCpu)).toFixed(0)} µs | ${/^(sidecar|direct|sync|floor)/.test(c.name) && c.receiverPid !== null ? `${median(r.loaded.map((x) => x.sidecarCpu)).toFixed(0)} µs` : '–'} |${bad ? ` (${bad} non-2xx)` : ''}`);
     }
     const side = results[page.name].sidecar;
     if (side === undefined) continue;

@@ -101,7 +101,7 @@ try {
   for (const cell of only === 'outage' ? [] : cells) {
     const { spans, label, contentType } = cell;
     const { prefix: file, meanBytes } = await writeBodies(path.join(dir, `body-${cell.name}-`), cell.make);
-    // Batches like the sidecar's: one upstream request per 5,000 spans.
+    // Batches like the sidecar's: one upstream request per 5,000 spans; so one relay per body size.
     const relay = floor ? await relayFloor(spans) : null;
     for (const c of concurrencies) {
       const runs = { bare: [], sidecar: [], relay: [] };
@@ -196,7 +196,7 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating bare/sidecar order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${floor ? 'bare/sidecar/relay floor' : 'bare/sidecar'} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
 lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}`);
