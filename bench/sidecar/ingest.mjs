@@ -97,6 +97,7 @@ const relayFloor = (spans) => start([path.join(root, 'bench/sidecar/relay-floor.
 const sidecar = await start([tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${upstream.port}`, '--max-queue-bytes', String(maxQueueBytes), '--log-level', 'warn']);
 
 const rows = [];
+let ingestPeakRss = null;
 try {
   for (const cell of only === 'outage' ? [] : cells) {
     const { spans, label, contentType } = cell;
@@ -139,6 +140,8 @@ try {
     await stop(relay);
   }
 } finally {
+  // The sidecar's peak RSS over the ingest cells (VmHWM), for sizing a host: the queue bound is on data, not the process.
+  ingestPeakRss = await readFile(`/proc/${sidecar.child.pid}/status`, 'utf8').then((t) => Number(/VmHWM:\s+(\d+)/.exec(t)?.[1] ?? 0) / 1024, () => null);
   await stop(sidecar);
   await stop(floorUpstream);
 }
@@ -208,5 +211,6 @@ for (const r of rows) {
   );
 }
 lines.push('');
+if (rows.length > 0 && ingestPeakRss !== null) lines.push(`Sidecar peak RSS over the ingest cells (VmHWM, --max-queue-bytes ${maxQueueBytes}): ${ingestPeakRss.toFixed(0)} MiB.`, '');
 if (outageLine) lines.push(outageLine);
 process.stdout.write(`${lines.join('\n')}\n`);
