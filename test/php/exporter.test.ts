@@ -36,6 +36,8 @@ describe.skipIf(php === null)('the exporter\'s kept connection (php-cli, a real 
     // closed-N: the stand-in has answered and closed (sent its FIN on) its N-th connection.
     const closedFlag = (n: number | string): string => path.join(dir!, `closed-${n}`);
     const requests: string[] = [];
+    // Called when a request arrives: php-cli may exit before the stand-in has read the last one.
+    let arrived: (() => void) | null = null;
     let connections = 0;
     server = net.createServer((socket) => {
       const number = ++connections;
@@ -46,6 +48,7 @@ describe.skipIf(php === null)('the exporter\'s kept connection (php-cli, a real 
         while (buffered.includes('\r\n\r\n{}')) {
           const end = buffered.indexOf('\r\n\r\n{}') + 6;
           requests.push(buffered.slice(0, end));
+          arrived?.();
           buffered = buffered.slice(end);
           socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}');
           if (closeAfterAnswer) socket.end(() => writeFileSync(closedFlag(number), 'closed'));
@@ -72,7 +75,18 @@ echo json_encode($results);
 `);
     const { stdout, stderr } = await execFileAsync(bin, ['-d', 'error_reporting=-1', '-d', 'display_errors=stderr', script], { encoding: 'utf8' });
     expect(stderr).toBe('');
-    return { results: JSON.parse(stdout) as string[], connections, requests };
+    const results = JSON.parse(stdout) as string[];
+    // Every export PHP calls sent is on its way; wait until the stand-in has read each one (or fail).
+    const sent = results.filter((r) => r === 'sent').length;
+    const deadline = Date.now() + 5000;
+    while (requests.length < sent && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        arrived = resolve;
+        setTimeout(resolve, deadline - Date.now()).unref();
+      });
+    }
+    arrived = null;
+    return { results, connections, requests };
   }
 
   it('keeps one connection while the sidecar keeps it', async () => {
