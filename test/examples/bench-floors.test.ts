@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNALS, jsonToProtobuf } from '../../src/otlp/index.js';
 import { findPhp72Violations } from '../helpers/php72-syntax.js';
+import { pollUntilTrue } from '../helpers/poll.js';
 import { requireTool } from '../helpers/require-tool.js';
 
 // The floors in BENCHMARKS.md are only bounds if the scripts behind them do
@@ -43,13 +44,6 @@ async function capture(listen: { port: 0 } | { path: string }): Promise<{ server
   server.listen(listen);
   await once(server, 'listening');
   return { server, received };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 20) {
-    if (waited > 5000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe.skipIf(php === null)('bench/audit/floor.mjs: the minimal lexer', () => {
@@ -111,7 +105,7 @@ describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', (
     const b = Buffer.from([0x0a, 0x00]);
     expect(await post('application/x-protobuf', a)).toEqual({ status: 200, body: '' });
     expect(await post('application/x-protobuf', b)).toEqual({ status: 200, body: '' });
-    await until(() => upstream.received.some((r) => r.type === 'application/x-protobuf'), 'the protobuf batch');
+    await pollUntilTrue('the protobuf batch', () => upstream.received.some((r) => r.type === 'application/x-protobuf'), { timeoutMillis: 5000 });
     const sent = upstream.received.filter((r) => r.type === 'application/x-protobuf');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.url).toBe('/v1/traces');
@@ -122,7 +116,7 @@ describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', (
     const doc = (name: string) => Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: name } }] }, scopeSpans: [] }] }));
     expect(await post('application/json', doc('a'))).toEqual({ status: 200, body: '{}' });
     expect(await post('application/json', doc('b'))).toEqual({ status: 200, body: '{}' });
-    await until(() => upstream.received.some((r) => r.type === 'application/json'), 'the JSON batch');
+    await pollUntilTrue('the JSON batch', () => upstream.received.some((r) => r.type === 'application/json'), { timeoutMillis: 5000 });
     const sent = upstream.received.filter((r) => r.type === 'application/json');
     expect(sent).toHaveLength(1);
     const merged = JSON.parse(sent[0]!.body.toString('utf8')) as { resourceSpans: Array<{ resource: { attributes: Array<{ value: { stringValue: string } }> } }> };
@@ -156,7 +150,7 @@ describe.skipIf(php === null)('bench/php/floor-prepend.php: one valid export, no
         env: { ...process.env, BENCH_FLOOR_ENDPOINT: `unix://${socket}` },
       });
       expect(stdout).toBe('page');
-      await until(() => receiver.received.length > 0, 'the export');
+      await pollUntilTrue('the export', () => receiver.received.length > 0, { timeoutMillis: 5000 });
       const [request] = receiver.received;
       expect(request!.url).toBe('/v1/traces');
       expect(request!.type).toBe('application/json');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pollUntilTrue } from '../helpers/poll.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { runtimeLoader } from './php-cli.js';
 
@@ -36,8 +37,6 @@ describe.skipIf(php === null)('the exporter\'s kept connection (php-cli, a real 
     // closed-N: the stand-in has answered and closed (sent its FIN on) its N-th connection.
     const closedFlag = (n: number | string): string => path.join(dir!, `closed-${n}`);
     const requests: string[] = [];
-    // Called when a request arrives: php-cli may exit before the stand-in has read the last one.
-    let arrived: (() => void) | null = null;
     let connections = 0;
     server = net.createServer((socket) => {
       const number = ++connections;
@@ -48,7 +47,6 @@ describe.skipIf(php === null)('the exporter\'s kept connection (php-cli, a real 
         while (buffered.includes('\r\n\r\n{}')) {
           const end = buffered.indexOf('\r\n\r\n{}') + 6;
           requests.push(buffered.slice(0, end));
-          arrived?.();
           buffered = buffered.slice(end);
           socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}');
           if (closeAfterAnswer) socket.end(() => writeFileSync(closedFlag(number), 'closed'));
@@ -76,16 +74,9 @@ echo json_encode($results);
     const { stdout, stderr } = await execFileAsync(bin, ['-d', 'error_reporting=-1', '-d', 'display_errors=stderr', script], { encoding: 'utf8' });
     expect(stderr).toBe('');
     const results = JSON.parse(stdout) as string[];
-    // Every export PHP calls sent is on its way; wait until the stand-in has read each one (or fail).
+    // Every export PHP calls sent is on its way, but php-cli may exit before the stand-in has read the last one.
     const sent = results.filter((r) => r === 'sent').length;
-    const deadline = Date.now() + 5000;
-    while (requests.length < sent && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        arrived = resolve;
-        setTimeout(resolve, deadline - Date.now()).unref();
-      });
-    }
-    arrived = null;
+    await pollUntilTrue(`the stand-in to read ${sent} export(s)`, () => requests.length >= sent, { timeoutMillis: 5000 });
     return { results, connections, requests };
   }
 
