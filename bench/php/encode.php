@@ -4,6 +4,7 @@
 // OTLP/JSON encoding. Run: php bench/php/encode.php [iterations]
 require __DIR__ . '/../../php-bootstrap/load.php';
 require __DIR__ . '/protobuf-encoder.php';
+require __DIR__ . '/export-spans.php';
 
 use Tracekit\Runtime\Config;
 use Tracekit\Runtime\HttpRequest;
@@ -38,16 +39,7 @@ measure('root span start + end (HttpRequest::describe)', $n, function () use ($c
     Tracer::takeFinished();
 });
 foreach ([1, 6, 50] as $spans) {
-    Tracer::activate($config, null);
-    list($name, $attrs) = HttpRequest::describe($request, 'script');
-    $root = Tracer::startSpan($name, Span::KIND_SERVER, $attrs);
-    for ($i = 1; $i < $spans; $i++) {
-        Tracer::startSpan('SELECT shop.products', Span::KIND_CLIENT, ['db.system.name' => 'mysql', 'db.query.text' => 'SELECT id, name, price FROM products WHERE id = ?', 'db.operation.name' => 'SELECT', 'db.namespace' => 'shop', 'server.address' => 'localhost'])->end();
-    }
-    $root->setAttribute('http.response.status_code', 200);
-    $root->end();
-    $finished = Tracer::takeFinished();
-    $resource = ResourceInfo::attributes($config);
+    list($finished, $resource) = \TracekitBench\exportSpans($config, $request, $spans);
     $bytes = strlen(OtlpJson::encode($finished, $resource, '0.1.0'));
     measure(sprintf('OtlpJson::encode of %d span(s) (%d bytes)', $spans, $bytes), $n, function () use ($finished, $resource) {
         OtlpJson::encode($finished, $resource, '0.1.0');

@@ -31,19 +31,12 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'tk-php-format-'));
 const php = `<?php
 require ${JSON.stringify(path.join(root, 'php-bootstrap', 'load.php'))};
 require ${JSON.stringify(path.join(root, 'bench', 'php', 'protobuf-encoder.php'))};
-use Tracekit\\Runtime\\Config; use Tracekit\\Runtime\\Tracer; use Tracekit\\Runtime\\Span; use Tracekit\\Runtime\\OtlpJson; use Tracekit\\Runtime\\ResourceInfo; use Tracekit\\Runtime\\HttpRequest;
+require ${JSON.stringify(path.join(root, 'bench', 'php', 'export-spans.php'))};
+use Tracekit\\Runtime\\Config; use Tracekit\\Runtime\\OtlpJson;
 $config = Config::resolve(['serviceName' => 'bench', 'version' => '0.1.0'], function ($n) { return false; });
+$request = ['REQUEST_METHOD' => 'GET', 'REQUEST_URI' => '/product.php?id=4', 'QUERY_STRING' => 'id=4', 'SCRIPT_NAME' => '/product.php', 'HTTP_HOST' => '127.0.0.1:8080', 'SERVER_PORT' => '8080', 'REMOTE_ADDR' => '127.0.0.1', 'HTTP_USER_AGENT' => 'wrk', 'SERVER_PROTOCOL' => 'HTTP/1.1'];
 foreach ([1, 6] as $spans) {
-    Tracer::activate($config, null);
-    list($name, $attrs) = HttpRequest::describe(['REQUEST_METHOD' => 'GET', 'REQUEST_URI' => '/product.php?id=4', 'QUERY_STRING' => 'id=4', 'SCRIPT_NAME' => '/product.php', 'HTTP_HOST' => '127.0.0.1:8080', 'SERVER_PORT' => '8080', 'REMOTE_ADDR' => '127.0.0.1', 'HTTP_USER_AGENT' => 'wrk', 'SERVER_PROTOCOL' => 'HTTP/1.1'], 'script');
-    $root = Tracer::startSpan($name, Span::KIND_SERVER, $attrs);
-    for ($i = 1; $i < $spans; $i++) {
-        Tracer::startSpan('SELECT shop.products', Span::KIND_CLIENT, ['db.system.name' => 'mysql', 'db.query.text' => 'SELECT id, name, price FROM products WHERE id = ?', 'db.operation.name' => 'SELECT', 'db.namespace' => 'shop', 'server.address' => 'localhost'])->end();
-    }
-    $root->setAttribute('http.response.status_code', 200);
-    $root->end();
-    $finished = Tracer::takeFinished();
-    $resource = ResourceInfo::attributes($config);
+    list($finished, $resource) = \\TracekitBench\\exportSpans($config, $request, $spans);
     file_put_contents(${JSON.stringify(tmp)} . "/body$spans.json", OtlpJson::encode($finished, $resource, '0.1.0'));
     file_put_contents(${JSON.stringify(tmp)} . "/body$spans.pb", \\TracekitBench\\Protobuf::encode($finished, $resource, '0.1.0'));
 }
