@@ -39,12 +39,6 @@ export function measure(cmd, args, tmpDir) {
   });
 }
 
-export function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 /** Replaces the section `## HEADING` of BENCHMARKS.md with text (which starts with that heading), or appends it. */
 export async function writeSection(heading, text) {
   const file = path.join(repoRoot, 'BENCHMARKS.md');

@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS, GENERATED_MIX, TRAP_SHARE, makeTrees } from './make-trees.mjs';
-import { measure, median, writeSection } from './measure.mjs';
+import { median } from '../lib/stats.mjs';
+import { measure, writeSection } from './measure.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repoRoot, 'bin/tracekit.js');

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSidecar } from '../lib/process.mjs';
+import { median } from '../lib/stats.mjs';
 import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -121,10 +122,6 @@ try {
     exported = (text.match(/"tracekit\.db\.call"/g) ?? []).length;
     if (exported === 0) await new Promise((r) => setTimeout(r, 100));
   }
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   const rows = [];
   for (const [name, c] of Object.entries(result.cases)) {
     const plain = median(c.plain);

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { childPids, cpuNanos, startSidecar } from '../lib/process.mjs';
+import { median } from '../lib/stats.mjs';
 import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,11 +41,6 @@ const execFileAsync = promisify(execFile);
 const { 'php-fpm': { startPhpFpm }, nginx: { startNginx } } = await importTestHelpers('php-fpm', 'nginx');
 const { planPhpInit, writePhpInit } = await import(pathToFileURL(path.join(root, 'dist', 'src', 'php', 'init.js')).href);
 const appDir = path.join(root, 'examples', 'legacy-app');
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tk-php-cpu-'));
 const started = [];

@@ -27,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { childPids, cpuNanos, spawnListening, startSidecar, stopChild } from '../lib/process.mjs';
+import { median } from '../lib/stats.mjs';
 import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -100,11 +101,6 @@ async function wrk(url, threads, connections, seconds) {
 
 /** On-CPU time (µs) of every thread of these processes so far. */
 const cpuMicros = (pids) => cpuNanos(pids) / 1000;
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tk-php-bench-'));
 const started = [];

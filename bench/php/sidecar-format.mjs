@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuNanos, startSidecar } from '../lib/process.mjs';
+import { median } from '../lib/stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -47,11 +48,6 @@ const bodies = [1, 6].flatMap((spans) => [
   { name: `${spans} span${spans > 1 ? 's' : ''}, JSON`, type: 'application/json', body: readFileSync(path.join(tmp, `body${spans}.json`)) },
   { name: `${spans} span${spans > 1 ? 's' : ''}, protobuf`, type: 'application/x-protobuf', body: readFileSync(path.join(tmp, `body${spans}.pb`)) },
 ]);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 let sidecar = null;
 try {
