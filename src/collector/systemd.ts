@@ -1,5 +1,5 @@
 import { generatedHeader } from '../generated-header.js';
-import { OTELCOL_UNIT, TOKEN_CREDENTIAL } from './otelcol-config.js';
+import { TOKEN_CREDENTIAL } from './otelcol-config.js';
 import type { SeamOptions } from './options.js';
 import { TEMPO_DATA_DIR } from './tempo.js';
 

@@ -15,7 +15,6 @@ import { expectedSpans, pageKey } from '../hooks/expected-spans.js';
 import { pollUntil } from '../helpers/poll.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const appDir = path.join(repoRoot, 'examples', 'legacy-app');
 const ready = findPhpFpm() !== null && findNginx() !== null && findMariaDB() !== null && requireTool('prometheus', ['/usr/bin/prometheus']) !== null;
 
 
