@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import path from 'node:path';
 import { TracekitError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -10,7 +9,8 @@ import { VERSION } from '../version.js';
 import { withDefaults, type DeepPartial, type SidecarConfig } from './config.js';
 import { SidecarMetrics, type MetricsSnapshot } from './metrics.js';
 import { Pipeline } from './pipeline.js';
-import { createRequestHandler } from './receiver.js';
+import { createHttp1Server, type Http1Server } from './http1.js';
+import { createAbortCounter, createRequestHandler, type Transport } from './receiver.js';
 import { Spool } from './spool.js';
 import type { UpstreamTransport } from './upstream/export-result.js';
 import { FileTransport } from './upstream/file-transport.js';
@@ -86,13 +86,22 @@ export async function startSidecar(input: DeepPartial<SidecarConfig> | SidecarCo
   };
   const receiverDeps = { config, pipeline, metrics, log: log.child({ component: 'receiver' }), readiness };
 
-  const servers: Server[] = [];
+  const servers: Http1Server[] = [];
+  const serve = (transport: Transport): Server => {
+    const server = createHttp1Server(createRequestHandler(receiverDeps, transport), {
+      maxBodyBytes: config.maxRequestBytes,
+      keepAliveTimeoutMillis: 65_000,
+      onAborted: createAbortCounter(receiverDeps, transport),
+      onHandlerError: (error) => receiverDeps.log.error({ err: error }, 'unexpected error handling a request'),
+    });
+    servers.push(server);
+    return server.listener;
+  };
   let tcpAddress: { host: string; port: number } | null = null;
   let socketPath: string | null = null;
   try {
     if (config.listen) {
-      const server = createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(receiverDeps, 'tcp'));
-      servers.push(server);
+      const server = serve('tcp');
       await listen(server, () => server.listen(config.listen!.port, config.listen!.host), `${config.listen.host}:${config.listen.port}`);
       const address = server.address() as AddressInfo;
       tcpAddress = { host: address.address, port: address.port };
@@ -101,8 +110,7 @@ export async function startSidecar(input: DeepPartial<SidecarConfig> | SidecarCo
       const socket = config.socket;
       await mkdir(path.dirname(socket.path), { recursive: true });
       await removeStaleSocket(socket.path);
-      const server = createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(receiverDeps, 'unix'));
-      servers.push(server);
+      const server = serve('unix');
       await listen(server, () => server.listen(socket.path), socket.path);
       // chmod after bind: the mode is what lets php-fpm's user connect.
       await chmod(socket.path, socket.mode);
@@ -110,7 +118,7 @@ export async function startSidecar(input: DeepPartial<SidecarConfig> | SidecarCo
       socketPath = socket.path;
     }
   } catch (error) {
-    for (const server of servers) server.close();
+    await Promise.all(servers.map((server) => server.close()));
     await closeUpstream();
     if (error instanceof TracekitError) throw error;
     const e = error as NodeJS.ErrnoException;
@@ -140,10 +148,8 @@ export async function startSidecar(input: DeepPartial<SidecarConfig> | SidecarCo
     metrics: () => metrics.snapshot(),
     close() {
       closing ??= (async () => {
-        const stopped = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-        // Idle keep-alive connections would hold close() open; requests in progress finish first.
-        for (const server of servers) server.closeIdleConnections();
-        await Promise.all(stopped);
+        // Idle keep-alive connections close at once; requests in progress get their answers first.
+        await Promise.all(servers.map((server) => server.close()));
         await activePipeline.shutdown(config.shutdownTimeoutMillis);
         await closeUpstream();
         if (socketPath) await rm(socketPath, { force: true });

@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
 import type { Logger } from '../logger.js';
 import { OtlpDecodeError, SIGNALS, dropInvalidItems, encodeMessage, jsonToProtobuf, lookupType, validateProtobuf, type Signal, type SignalName, type ValidationStats } from '../otlp/index.js';
 import type { SidecarConfig } from './config.js';
+import type { AbortedRequest, Http1Handler, Http1Request as Request, Http1Response as Response } from './http1.js';
 import { Counter, type RejectReason, type SidecarMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -10,11 +10,8 @@ const rpcStatus = lookupType('RpcStatus');
 
 /** Seconds a client is told to wait when the sidecar is full. */
 const RETRY_AFTER_SECONDS = '2';
-/** How much of an oversized body is read and thrown away so the client can read its 413; beyond this the connection is cut. */
-const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
 
-// The JSON answer's body is a string, not a Buffer: Node then joins it to the headers in one buffer
-// instead of queueing two (strace; ~1 µs of server CPU per request at c=8, within wrk's noise).
+// The answers' bodies are strings: the HTTP server writes a string body with the head, in one write.
 const OK_PROTOBUF = { body: '', headers: ['content-type', 'application/x-protobuf', 'content-length', '0'] };
 const OK_JSON = { body: '{}', headers: ['content-type', 'application/json', 'content-length', '2'] };
 
@@ -45,7 +42,7 @@ class HttpError extends Error {
  * after the upstream). Cost per request is bounded by maxRequestBytes on the
  * wire and maxDecompressedBytes after gunzip; validation is linear in it.
  */
-export function createRequestHandler(deps: ReceiverDeps, transport: Transport): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(deps: ReceiverDeps, transport: Transport): Http1Handler {
   const enabled = new Set<SignalName>(deps.config.signals);
   const receivedKeys = new Map(Object.values(SIGNALS).map((s) => [s.name, Counter.key(s.name, transport)]));
   return (req, res) => {
@@ -68,13 +65,25 @@ export function createRequestHandler(deps: ReceiverDeps, transport: Transport): 
   };
 }
 
+/** Counts an export request whose client went away before its body was whole: received, and refused as undecodable. */
+export function createAbortCounter(deps: ReceiverDeps, transport: Transport): (request: AbortedRequest) => void {
+  return (request) => {
+    const q = request.url.indexOf('?');
+    const signal = ROUTES.get(q === -1 ? request.url : request.url.slice(0, q));
+    if (!signal || request.method !== 'POST') return;
+    deps.metrics.requestsReceived.incKey(Counter.key(signal.name, transport));
+    deps.metrics.rejected(signal.name, 'undecodable');
+    deps.log.debug({ signal: signal.name }, 'export request abandoned: the client closed the connection before the body ended');
+  };
+}
+
 /**
- * One export request, in callbacks rather than async/await: the common path
- * (read, validate, queue in memory, answer) then runs without a promise or
- * microtask hop per step. Every step goes through `guard`, which turns an
- * HttpError into its answer and anything else into a logged 500.
+ * One export request, its body already read, in callbacks rather than
+ * async/await: the common path (validate, queue in memory, answer) then runs
+ * without a promise or microtask hop. Every step goes through `guard`, which
+ * turns an HttpError into its answer and anything else into a logged 500.
  */
-function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req: IncomingMessage, res: ServerResponse): void {
+function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req: Request, res: Response): void {
   const contentType = mediaType(req.headers['content-type']);
   const json = contentType === 'application/json';
   guard(deps, signal, json, req, res, () => {
@@ -86,23 +95,20 @@ function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req:
       throw new HttpError(415, 'bad_content_type', `expected Content-Encoding gzip or none, found '${encoding}'`);
     }
     const { maxRequestBytes, maxDecompressedBytes } = deps.config;
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > maxRequestBytes) throw new HttpError(413, 'too_large', `body of ${declared} bytes is over the limit of ${maxRequestBytes}`);
-    readBody(req, maxRequestBytes, (readError, body) => {
+    if (req.bodyTooLarge) {
+      const declared = req.headers['content-length'];
+      throw new HttpError(413, 'too_large', declared === undefined ? `body is over the limit of ${maxRequestBytes} bytes` : `body of ${declared} bytes is over the limit of ${maxRequestBytes}`);
+    }
+    if (encoding === 'identity') return receive(deps, signal, enabled, json, req.body, req, res);
+    gunzip(req.body, { maxOutputLength: maxDecompressedBytes }, (gzipError, inflated) => {
       guard(deps, signal, json, req, res, () => {
-        if (readError) throw readError;
-        if (encoding === 'identity') return receive(deps, signal, enabled, json, body!, req, res);
-        gunzip(body!, { maxOutputLength: maxDecompressedBytes }, (gzipError, inflated) => {
-          guard(deps, signal, json, req, res, () => {
-            if (gzipError) {
-              if ((gzipError as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-                throw new HttpError(413, 'too_large', `body inflates to more than the limit of ${maxDecompressedBytes} bytes`);
-              }
-              throw new HttpError(400, 'undecodable', `body is not valid gzip: ${gzipError.message}`);
-            }
-            receive(deps, signal, enabled, json, inflated, req, res);
-          });
-        });
+        if (gzipError) {
+          if ((gzipError as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new HttpError(413, 'too_large', `body inflates to more than the limit of ${maxDecompressedBytes} bytes`);
+          }
+          throw new HttpError(400, 'undecodable', `body is not valid gzip: ${gzipError.message}`);
+        }
+        receive(deps, signal, enabled, json, inflated, req, res);
       });
     });
   });
@@ -117,7 +123,7 @@ function mediaType(header: string | undefined): string {
 }
 
 /** A body read in full: validates (or transcodes) it, queues it and answers. */
-function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boolean, body: Buffer, req: IncomingMessage, res: ServerResponse): void {
+function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boolean, body: Buffer, req: Request, res: Response): void {
   let payload: Buffer;
   let items: number;
   let rejected = 0;
@@ -172,7 +178,7 @@ function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boo
   );
 }
 
-function answer(deps: ReceiverDeps, signal: Signal, json: boolean, res: ServerResponse, items: number, accepted: number, rejected: number): void {
+function answer(deps: ReceiverDeps, signal: Signal, json: boolean, res: Response, items: number, accepted: number, rejected: number): void {
   deps.metrics.itemsAccepted.incKey(signal.name, accepted);
   if (rejected > 0) {
     deps.metrics.dropped(signal.name, 'partial_success', rejected);
@@ -181,13 +187,11 @@ function answer(deps: ReceiverDeps, signal: Signal, json: boolean, res: ServerRe
   // The common answer, built once: an empty export response.
   const ok = json ? OK_JSON : OK_PROTOBUF;
   res.writeHead(200, ok.headers);
-  // end() without a chunk for the empty body: an empty chunk costs an extra write per request (profiled).
-  if (ok.body.length === 0) res.end();
-  else res.end(ok.body, 'latin1');
+  res.end(ok.body);
 }
 
 /** Runs one step; an HttpError becomes its answer, anything else a logged 500. */
-function guard(deps: ReceiverDeps, signal: Signal, json: boolean, req: IncomingMessage, res: ServerResponse, step: () => void): void {
+function guard(deps: ReceiverDeps, signal: Signal, json: boolean, req: Request, res: Response, step: () => void): void {
   try {
     step();
   } catch (error) {
@@ -197,76 +201,35 @@ function guard(deps: ReceiverDeps, signal: Signal, json: boolean, req: IncomingM
   }
 }
 
-function reject(deps: ReceiverDeps, signal: Signal, json: boolean, req: IncomingMessage, res: ServerResponse, error: HttpError): void {
+function reject(deps: ReceiverDeps, signal: Signal, json: boolean, req: Request, res: Response, error: HttpError): void {
   deps.metrics.rejected(signal.name, error.reason);
   if (error.status >= 500) res.setHeader('retry-after', RETRY_AFTER_SECONDS);
-  if (error.status === 413) {
-    // The rest of the body is discarded, up to a bound, so the client can read the answer.
-    res.setHeader('connection', 'close');
-    discard(req);
-  }
+  // After a 413 the HTTP server reads and drops the rest of the body (up to a bound), so the client can
+  // read its answer, then closes the connection.
   deps.log.debug({ signal: signal.name, status: error.status, reason: error.reason, detail: error.message }, 'export request rejected');
   sendStatus(res, error.status, error.message, json);
 }
 
-/** Collects the body; calls `done` once, with the body or with the HttpError that ended the read. */
-function readBody(req: IncomingMessage, limit: number, done: (error: HttpError | null, body: Buffer | null) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let settled = false;
-  const settle = (error: HttpError | null, body: Buffer | null) => {
-    if (settled) return;
-    settled = true;
-    done(error, body);
-  };
-  const onData = (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit) {
-      req.off('data', onData);
-      settle(new HttpError(413, 'too_large', `body is over the limit of ${limit} bytes`), null);
-      return;
-    }
-    chunks.push(chunk);
-  };
-  req.on('data', onData);
-  req.on('end', () => settle(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-  // A client that goes away mid-body has sent a truncated request; nothing is accepted.
-  const onAbort = () => settle(new HttpError(400, 'undecodable', 'the client closed the connection before the body ended'), null);
-  req.on('error', onAbort);
-  req.on('close', () => {
-    if (!req.complete) onAbort();
-  });
-}
-
-function discard(req: IncomingMessage): void {
-  let seen = 0;
-  req.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > MAX_DISCARD_BYTES) req.socket.destroy();
-  });
-  req.resume();
-}
-
-function exportResponse(res: ServerResponse, signal: Signal, json: boolean, rejected: number, message: string): void {
+function exportResponse(res: Response, signal: Signal, json: boolean, rejected: number, message: string): void {
   const body = rejected > 0 ? { partialSuccess: { [signal.rejectedField]: json ? String(rejected) : rejected, errorMessage: message } } : {};
   const bytes = encodeMessage(signal.responseType, body, json);
   res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf', 'content-length': bytes.length });
   res.end(bytes);
 }
 
-function sendStatus(res: ServerResponse, status: number, message: string, json: boolean): void {
+function sendStatus(res: Response, status: number, message: string, json: boolean): void {
   const code = status === 400 ? 3 : status === 413 ? 8 : status === 415 ? 3 : 14; // google.rpc.Code: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE
   const bytes = encodeMessage(rpcStatus, { code, message }, json);
   res.writeHead(status, { 'content-type': json ? 'application/json' : 'application/x-protobuf', 'content-length': bytes.length });
   res.end(bytes);
 }
 
-function plain(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+function plain(res: Response, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function serveOps(deps: ReceiverDeps, pathname: string, _req: IncomingMessage, res: ServerResponse): void {
+function serveOps(deps: ReceiverDeps, pathname: string, _req: Request, res: Response): void {
   switch (pathname) {
     case '/healthz':
       return plain(res, 200, 'ok\n');
