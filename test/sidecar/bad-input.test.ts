@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
@@ -175,5 +177,21 @@ describe('sidecar refuses bad bodies with the right status, and other clients ar
     expect(decoded.partialSuccess.errorMessage).toMatch(/logs is disabled/);
     await eventually(() => sidecar.metrics().itemsDropped['logs/signal_disabled'] === 2, 'dropped counter');
     expect(upstream.requests.filter((q) => q.signal === 'logs')).toHaveLength(0);
+  });
+
+  it('counts an export whose client hung up mid-body as received and refused (undecodable), and accepts nothing of it', async () => {
+    const before = sidecar.metrics();
+    const undecodable = (m: typeof before) => m.requestsRejected['traces/undecodable'] ?? 0;
+    const received = (m: typeof before) => Object.entries(m.requestsReceived).filter(([k]) => k.startsWith('traces/')).reduce((sum, [, v]) => sum + v, 0);
+    const body = validBody(7);
+    const socket = connect(sidecar.tcpAddress!.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`POST /v1/traces HTTP/1.1\r\nHost: sidecar\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(body.subarray(0, body.length >> 1), () => socket.destroy());
+    await once(socket, 'close');
+    await eventually(() => undecodable(sidecar.metrics()) === undecodable(before) + 1, 'the abandoned request counted as undecodable');
+    const after = sidecar.metrics();
+    expect(received(after)).toBe(received(before) + 1);
+    expect(after.itemsAccepted.traces ?? 0).toBe(before.itemsAccepted.traces ?? 0);
   });
 });
