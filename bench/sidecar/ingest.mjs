@@ -3,7 +3,7 @@
 //
 //   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--spans 1,10,100]
 //                                 [--connections 1,8,32] [--compression gzip|none] [--gzip-level N] [--no-php] [--quick]
-//                                 [--floor]
+//                                 [--floor] [--checking-floor]
 //
 // 1. Ingest: wrk POSTs the same OTLP/protobuf bodies (and, last, OTLP/JSON
 //    bodies shaped like the PHP bootstrap's export) to (a) a bare Node HTTP
@@ -17,7 +17,10 @@
 // --floor adds (c) bench/sidecar/relay-floor.mjs to every round: not tracekit,
 // the least a relay does (keep the body, forward batches; no validation,
 // transcoding, bound or spool), so that the sidecar's ratio can be read
-// against what relaying alone allows on this machine.
+// against what relaying alone allows on this machine. --checking-floor adds
+// (d) the same relay on the sidecar's HTTP/1.1 server checking every body with
+// the sidecar's own checkers before answering (relay-floor.mjs `check`): what
+// a relay that validates before it accepts reaches with those checkers.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,6 +52,7 @@ const concurrencies = list('connections', quick ? '8' : '1,8,32');
 // The PHP bootstrap's export (OTLP/JSON: a SERVER root span + 5 DB spans, bench/sidecar/bodies.mjs); --no-php leaves it out.
 const phpCell = !args.includes('--no-php');
 const floor = args.includes('--floor');
+const checkingFloor = args.includes('--checking-floor');
 const cells = makeCells(spanCounts, phpCell);
 
 const children = new Set();
@@ -92,8 +96,8 @@ const tracekit = path.join(root, 'bin/tracekit.js');
 const baseline = await start([sinkScript, '0']);
 const upstream = await start([sinkScript, '0']);
 // The relay floor forwards to its own upstream, so that the sidecar's upstream counts stay its own.
-const floorUpstream = floor ? await start([sinkScript, '0']) : null;
-const relayFloor = (spans) => start([path.join(root, 'bench/sidecar/relay-floor.mjs'), '0', `http://127.0.0.1:${floorUpstream.port}`, String(Math.ceil(5000 / spans))]);
+const floorUpstream = floor || checkingFloor ? await start([sinkScript, '0']) : null;
+const relayFloor = (spans, mode = 'plain') => start([path.join(root, 'bench/sidecar/relay-floor.mjs'), '0', `http://127.0.0.1:${floorUpstream.port}`, String(Math.ceil(5000 / spans)), mode]);
 const sidecar = await start([tracekit, 'sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${upstream.port}`, '--max-queue-bytes', String(maxQueueBytes), '--log-level', 'warn']);
 
 const rows = [];
@@ -104,15 +108,16 @@ try {
     const { prefix: file, meanBytes } = await writeBodies(path.join(dir, `body-${cell.name}-`), cell.make);
     // Batches like the sidecar's: one upstream request per 5,000 spans; so one relay per body size.
     const relay = floor ? await relayFloor(spans) : null;
+    const checking = checkingFloor ? await relayFloor(spans, 'check') : null;
     for (const c of concurrencies) {
-      const runs = { bare: [], sidecar: [], relay: [] };
+      const runs = { bare: [], sidecar: [], relay: [], checking: [] };
       const before = { up: (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests, accepted: await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total') };
       for (let round = 0; round < rounds; round++) {
         // Alternate which goes first so drift on a shared machine hits both.
-        const order = floor ? ['bare', 'sidecar', 'relay'] : ['bare', 'sidecar'];
+        const order = ['bare', 'sidecar', ...(floor ? ['relay'] : []), ...(checkingFloor ? ['checking'] : [])];
         if (round % 2 === 1) order.reverse();
         for (const which of order) {
-          const target = { bare: baseline, sidecar, relay }[which];
+          const target = { bare: baseline, sidecar, relay, checking }[which];
           const cpu0 = await cpuSeconds(target.child.pid);
           const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration, contentType);
           run.cpuMicrosPerRequest = (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests;
@@ -130,14 +135,17 @@ try {
       const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest') });
       const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
       const relayRatios = runs.relay.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
+      const checkingRatios = runs.checking.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
       rows.push({
         spans, label, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted,
         ...(floor ? { relay: summary(runs.relay), relayRatio: relayRatios[Math.floor(relayRatios.length / 2)] } : {}),
+        ...(checkingFloor ? { checking: summary(runs.checking), checkingRatio: checkingRatios[Math.floor(checkingRatios.length / 2)] } : {}),
       });
       const r = rows.at(-1);
-      process.stderr.write(`${label} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}${floor ? `; relay floor ${r.relay.rps.toFixed(0)} rps, ratio ${r.relayRatio.toFixed(2)}, CPU µs/request bare/sidecar/floor ${r.bare.cpu.toFixed(0)}/${r.sidecar.cpu.toFixed(0)}/${r.relay.cpu.toFixed(0)}` : ''}\n`);
+      process.stderr.write(`${label} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}${floor ? `; relay floor ${r.relay.rps.toFixed(0)} rps, ratio ${r.relayRatio.toFixed(2)}, CPU µs/request bare/sidecar/floor ${r.bare.cpu.toFixed(0)}/${r.sidecar.cpu.toFixed(0)}/${r.relay.cpu.toFixed(0)}` : ''}${checkingFloor ? `; checking floor ${r.checking.rps.toFixed(0)} rps, ratio ${r.checkingRatio.toFixed(2)}, CPU µs/request ${r.checking.cpu.toFixed(0)}` : ''}\n`);
     }
     await stop(relay);
+    await stop(checking);
   }
 } finally {
   // The sidecar's peak RSS over the ingest cells (VmHWM), for sizing a host: the queue bound is on data, not the process.
@@ -199,15 +207,15 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${floor ? 'bare/sidecar/relay floor' : 'bare/sidecar'} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? ['relay floor'] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
-lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}`);
-lines.push(`|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${floor ? '---:|---:|---:|' : ''}`);
+lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}${checkingFloor ? ' checking floor req/s | checking floor ratio | checking floor CPU µs/request |' : ''}`);
+lines.push(`|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${floor ? '---:|---:|---:|' : ''}${checkingFloor ? '---:|---:|---:|' : ''}`);
 for (const r of rows) {
   const perFiveK = r.spansAccepted > 0 ? ((r.upstreamRequests / r.spansAccepted) * 5000).toFixed(2) : 'n/a';
   lines.push(
-    `| ${r.label} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${r.bare.cpu.toFixed(0)} / ${r.sidecar.cpu.toFixed(0)} | ${perFiveK} |${floor ? ` ${r.relay.rps.toFixed(0)} | ${r.relayRatio.toFixed(2)} | ${r.relay.cpu.toFixed(0)} |` : ''}`,
+    `| ${r.label} | ${r.bodyBytes} | ${r.c} | ${r.bare.rps.toFixed(0)} | ${r.sidecar.rps.toFixed(0)} | ${r.ratio.toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${(r.sidecar.rps * r.spans).toFixed(0)} | ${r.bare.p50.toFixed(2)} / ${r.bare.p99.toFixed(2)} | ${r.sidecar.p50.toFixed(2)} / ${r.sidecar.p99.toFixed(2)} | ${r.bare.cpu.toFixed(0)} / ${r.sidecar.cpu.toFixed(0)} | ${perFiveK} |${floor ? ` ${r.relay.rps.toFixed(0)} | ${r.relayRatio.toFixed(2)} | ${r.relay.cpu.toFixed(0)} |` : ''}${checkingFloor ? ` ${r.checking.rps.toFixed(0)} | ${r.checkingRatio.toFixed(2)} | ${r.checking.cpu.toFixed(0)} |` : ''}`,
   );
 }
 lines.push('');

@@ -6,12 +6,21 @@
 // bodies have their resourceSpans arrays joined. No decoding, validation,
 // transcoding, queue bound, spool, retry or metrics: what the sidecar costs
 // above this is its own work, what this costs is relaying's.
-//   node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS
+//
+// With `check` (the checking floor): the same relay on the sidecar's own
+// HTTP/1.1 server (src/sidecar/http1.ts), checking every body before it
+// answers with the sidecar's own checkers (validateProtobuf; JSON transcoded
+// to protobuf by jsonToProtobuf, and a 400 for a bad body), still without
+// queue bound, spool, retry or metrics: the least a relay that honours the
+// "validated before accepted" contract does with these checkers.
+//   node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS [check]
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const [portArg = '0', upstreamArg, batchArg = '50'] = process.argv.slice(2);
-if (upstreamArg === undefined) {
-  process.stderr.write('usage: node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS\n');
+const [portArg = '0', upstreamArg, batchArg = '50', mode = 'plain'] = process.argv.slice(2);
+if (upstreamArg === undefined || (mode !== 'plain' && mode !== 'check')) {
+  process.stderr.write('usage: node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS [check]\n');
   process.exit(2);
 }
 const upstream = new URL('/v1/traces', upstreamArg);
@@ -40,25 +49,58 @@ setInterval(() => {
   for (const type of Object.keys(kept)) forward(type);
 }, 1000).unref();
 
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const type = req.headers['content-type'] === 'application/json' ? 'application/json' : 'application/x-protobuf';
-    const list = kept[type];
-    list.push(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-    if (type === 'application/json') {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
-      res.end('{}');
-    } else {
-      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
-      res.end();
-    }
-    if (list.length >= batchRequests) forward(type);
+function keep(type, body) {
+  const list = kept[type];
+  list.push(body);
+  if (list.length >= batchRequests) forward(type);
+}
+
+const listening = (server) => () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`);
+
+if (mode === 'check') {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const { createHttp1Server } = await import(path.join(root, 'dist/src/sidecar/http1.js'));
+  const { jsonToProtobuf, validateProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
+  const type = SIGNALS.traces.requestType;
+  const server = createHttp1Server(
+    (req, res) => {
+      const json = req.headers['content-type'] === 'application/json';
+      try {
+        // Checked bodies are all protobuf: JSON is transcoded as the sidecar does.
+        if (json) keep('application/x-protobuf', Buffer.from(jsonToProtobuf(type, req.body).bytes));
+        else {
+          validateProtobuf(type, req.body);
+          keep('application/x-protobuf', req.body);
+        }
+      } catch (error) {
+        res.writeHead(400, ['content-type', 'text/plain']);
+        res.end(`${error.message}\n`);
+        return;
+      }
+      res.writeHead(200, json ? ['content-type', 'application/json'] : ['content-type', 'application/x-protobuf']);
+      res.end(json ? '{}' : undefined);
+    },
+    { maxBodyBytes: 4 * 1024 * 1024 },
+  );
+  server.listener.listen(Number(portArg), '127.0.0.1', listening(server.listener));
+  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+} else {
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const type = req.headers['content-type'] === 'application/json' ? 'application/json' : 'application/x-protobuf';
+      if (type === 'application/json') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
+        res.end('{}');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
+        res.end();
+      }
+      keep(type, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    });
   });
-});
-server.keepAliveTimeout = 65_000;
-server.listen(Number(portArg), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`);
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  server.keepAliveTimeout = 65_000;
+  server.listen(Number(portArg), '127.0.0.1', listening(server));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}

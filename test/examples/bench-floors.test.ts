@@ -124,6 +124,44 @@ describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', (
   });
 });
 
+describe('bench/sidecar/relay-floor.mjs check: the checking floor checks before it answers, as the sidecar does', () => {
+  let upstream: Awaited<ReturnType<typeof capture>>;
+  let relay: ReturnType<typeof spawn>;
+  let port = 0;
+
+  beforeAll(async () => {
+    upstream = await capture({ port: 0 });
+    const upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`;
+    relay = spawn(process.execPath, [path.join(root, 'bench/sidecar/relay-floor.mjs'), '0', upstreamUrl, '2', 'check'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(createInterface({ input: relay.stdout! }), 'line')) as [string];
+    port = (JSON.parse(line) as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    relay?.kill('SIGTERM');
+    upstream?.server.close();
+  });
+
+  async function post(type: string, body: Buffer): Promise<{ status: number; body: string }> {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
+    return { status: res.status, body: await res.text() };
+  }
+
+  it('refuses a malformed body with 400, transcodes JSON, and forwards only what it accepted', async () => {
+    const protobuf = Buffer.from([0x0a, 0x02, 0x0a, 0x00]);
+    const json = Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{}] }] }));
+    // A length that runs past the end of the body: the validator refuses it.
+    expect((await post('application/x-protobuf', Buffer.from([0x0a, 0x09, 0x0a]))).status).toBe(400);
+    expect(await post('application/x-protobuf', protobuf)).toEqual({ status: 200, body: '' });
+    expect(await post('application/json', json)).toEqual({ status: 200, body: '{}' });
+    await pollUntilTrue('the checked batch', () => upstream.received.length > 0, { timeoutMillis: 5000 });
+    expect(upstream.received).toHaveLength(1);
+    expect(upstream.received[0]!.type).toBe('application/x-protobuf');
+    // The JSON document's one ResourceSpans with one empty ScopeSpans, as protobuf, after the protobuf body.
+    expect(upstream.received[0]!.body.equals(Buffer.concat([protobuf, Buffer.from([0x0a, 0x02, 0x12, 0x00])]))).toBe(true);
+  });
+});
+
 describe.skipIf(php === null)('bench/php/floor-prepend.php: one valid export, nothing else', () => {
   let dir = '';
   beforeAll(async () => {
