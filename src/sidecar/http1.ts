@@ -61,7 +61,7 @@ export interface Http1ServerOptions {
   readonly keepAliveTimeoutMillis?: number;
   /** From a request's first byte to the end of its headers; over it: 408 and close. */
   readonly headersTimeoutMillis?: number;
-  /** From a request's first byte to the end of its body. */
+  /** From a request's first byte to the end of its body (headers included). */
   readonly requestTimeoutMillis?: number;
   /** After a body over the limit, how much more is read and dropped (so the client can read its 413) before the connection is cut. */
   readonly maxDiscardBytes?: number;
@@ -233,6 +233,8 @@ class Connection {
   private deadline = Infinity;
   /** A request's first byte has arrived: its deadline runs (drip-fed bytes do not restart it). */
   private inRequest = false;
+  /** When the current request's first byte arrived (the clock's time, to the tick). */
+  private startedAt = 0;
   private idleSince: number;
   /** The handler is running inside dispatch(): an answer it gives at once lets parse() go on by itself. */
   private inHandler = false;
@@ -305,13 +307,20 @@ class Connection {
     while (offset < data.length) {
       switch (this.state) {
         case State.Head: {
+          // Empty lines before a request line are ignored (RFC 9112 §2.2: some clients end a body with one).
+          if (!this.inRequest && (data[offset] === 0x0d || data[offset] === 0x0a)) {
+            offset++;
+            continue;
+          }
           if (!this.inRequest) {
             this.inRequest = true;
-            this.deadline = clock.now + settings.headersTimeoutMillis;
+            this.startedAt = clock.now;
+            this.deadline = clock.now + Math.min(settings.headersTimeoutMillis, settings.requestTimeoutMillis);
           }
           const end = data.indexOf(CRLF_CRLF, offset);
           if (end === -1 || end - offset > settings.maxHeaderBytes) {
-            if (end !== -1 || data.length - offset > settings.maxHeaderBytes) return this.refuse(431, `request head is over the limit of ${settings.maxHeaderBytes} bytes`);
+            // Without its end yet, up to 3 bytes of the closing CRLFCRLF may be in already; they are not counted.
+            if (end !== -1 || data.length - offset > settings.maxHeaderBytes + 3) return this.refuse(431, `request head is over the limit of ${settings.maxHeaderBytes} bytes`);
             this.pending = data.subarray(offset);
             return;
           }
@@ -319,7 +328,7 @@ class Connection {
           offset = end + 4;
           if ('status' in head) return this.refuse(head.status, head.message);
           this.head = head;
-          this.deadline = clock.now + settings.requestTimeoutMillis;
+          this.deadline = this.startedAt + settings.requestTimeoutMillis;
           this.parts = [];
           this.received = 0;
           const expect = head.headers.expect;
@@ -339,7 +348,8 @@ class Connection {
             this.state = State.Body;
             this.remaining = head.contentLength;
           }
-          if (expect !== undefined) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+          // HTTP/1.0 clients do not know 100 (RFC 9110 §10.1.1: the expectation is ignored for them).
+          if (expect !== undefined && head.minor === 1) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
           continue;
         }
         case State.Body: {
@@ -525,7 +535,8 @@ class Connection {
     const rest = this.pending;
     this.pending = null;
     if (rest !== null) this.parse(rest, 0);
-    if (this.state === State.Head) this.resumeReading();
+    // Reading resumes wherever parsing stopped (between requests or inside a body), unless it waits for an answer again.
+    this.resumeReading();
   }
 
   /** Answers a request that cannot be read (or did not arrive in time) with `status`, and closes. */
