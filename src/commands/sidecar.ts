@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../cli.js';
-import { createLogger } from '../logger.js';
 import { resolveSidecarConfig, type SidecarFlags } from '../sidecar/config.js';
-import { renderSystemdUnit, startSidecar } from '../sidecar/index.js';
+import { renderSystemdUnit } from '../sidecar/index.js';
+import { startSidecarThread } from '../sidecar/thread.js';
 
 const EXAMPLES = `
 Examples:
@@ -68,13 +68,17 @@ export function registerSidecar(program: Command, ctx: CommandContext): void {
         );
         return;
       }
-      const logger = createLogger({ level: config.logLevel });
-      const sidecar = await startSidecar(config, { logger });
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
-      logger.info({ signal }, 'stopping: no new data, draining the queue');
-      await sidecar.close();
+      // On its own thread, for a young generation of its own size (src/sidecar/thread.ts).
+      const sidecar = await startSidecarThread(config);
+      const signal = await Promise.race([
+        new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+          process.once('SIGINT', () => resolve('SIGINT'));
+        }),
+        sidecar.ended.then(({ code, error }) => {
+          throw error ?? new Error(`the sidecar thread ended unexpectedly (exit code ${code})`);
+        }),
+      ]);
+      await sidecar.stop(signal);
     });
 }

@@ -9,6 +9,8 @@ export interface ReceivedRequest {
   readonly signal: SignalName;
   readonly contentType: string;
   readonly contentEncoding: string;
+  /** The request's Transfer-Encoding ('' when it had a Content-Length). */
+  readonly transferEncoding: string;
   readonly authorization: string | undefined;
   readonly spanIds: string[];
   readonly items: number;
@@ -72,6 +74,7 @@ export class TestUpstream {
       signal,
       contentType: String(req.headers['content-type']),
       contentEncoding: String(req.headers['content-encoding'] ?? ''),
+      transferEncoding: String(req.headers['transfer-encoding'] ?? ''),
       authorization: req.headers.authorization,
       spanIds,
       items,

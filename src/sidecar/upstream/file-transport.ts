@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Signal } from '../../otlp/index.js';
 import { protobufToJson } from '../../otlp/index.js';
-import type { ExportResult, UpstreamTransport } from './export-result.js';
+import { bodyBytes, type ExportResult, type UpstreamBody, type UpstreamTransport } from './export-result.js';
 
 /**
  * `--upstream file:PATH`: appends each forwarded export request as one
@@ -14,9 +14,9 @@ export class FileTransport implements UpstreamTransport {
     private readonly signal: Signal,
   ) {}
 
-  async send(bytes: Uint8Array): Promise<ExportResult> {
+  async send(body: UpstreamBody): Promise<ExportResult> {
     try {
-      const request = protobufToJson(this.signal.requestType, bytes);
+      const request = protobufToJson(this.signal.requestType, bodyBytes(body));
       await appendFile(this.path, `${JSON.stringify({ signal: this.signal.name, request })}\n`);
       return { status: 'success', rejectedItems: 0 };
     } catch (error) {

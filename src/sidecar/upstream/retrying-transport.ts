@@ -1,4 +1,4 @@
-import type { ExportResult, UpstreamTransport } from './export-result.js';
+import type { ExportResult, UpstreamBody, UpstreamTransport } from './export-result.js';
 
 export interface RetryPolicy {
   readonly initialBackoffMillis: number;
@@ -59,11 +59,11 @@ export class RetryingTransport implements UpstreamTransport {
     this.sleep = hooks.sleep ?? sleep;
   }
 
-  async send(bytes: Uint8Array, timeoutMillis: number, abort?: AbortSignal): Promise<ExportResult> {
+  async send(body: UpstreamBody, timeoutMillis: number, abort?: AbortSignal): Promise<ExportResult> {
     const started = this.now();
     for (let attempt = 1; ; attempt++) {
       const t0 = this.now();
-      const result = await this.inner.send(bytes, timeoutMillis, abort);
+      const result = await this.inner.send(body, timeoutMillis, abort);
       this.hooks.onAttempt?.(result, this.now() - t0, attempt);
       if (result.status !== 'retryable' || abort?.aborted || attempt >= this.policy.maxAttempts) return result;
       const delay = Math.max(backoffMillis(this.policy, attempt, this.random), result.retryAfterMillis ?? 0);

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { createLogger } from '../../src/logger.js';
+import { joinSmallParts } from '../../src/sidecar/pipeline.js';
+import { startSidecar, type RunningSidecar } from '../../src/sidecar/index.js';
+import { TestUpstream, jsonTraces } from './helpers.js';
+
+// A batch goes upstream as its requests' own buffers (large ones) and joined
+// runs of small ones, not copied into one buffer: the upstream must still get
+// exactly the concatenation, with a Content-Length.
+
+const filled = (length: number, seed: number) => Buffer.alloc(length, seed);
+
+describe('joinSmallParts', () => {
+  it('keeps large requests as they are and joins the small ones between them, in order', () => {
+    const payloads = [filled(20_000, 1), filled(100, 2), filled(200, 3), filled(30_000, 4), filled(100, 5)];
+    const parts = joinSmallParts(payloads) as Uint8Array[];
+    expect(parts.map((p) => p.length)).toEqual([20_000, 300, 30_000, 100]);
+    expect(parts[0]).toBe(payloads[0]);
+    expect(parts[2]).toBe(payloads[3]);
+    expect(Buffer.concat(parts).equals(Buffer.concat(payloads))).toBe(true);
+  });
+
+  it('joins thousands of small requests into pieces of at most 64 KiB', () => {
+    const payloads = Array.from({ length: 2000 }, (_, i) => filled(316, i % 251));
+    const parts = joinSmallParts(payloads) as Uint8Array[];
+    // 207 requests of 316 bytes fit in 64 KiB.
+    expect(parts.length).toBe(Math.ceil(2000 / Math.floor(65_536 / 316)));
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(64 * 1024);
+    expect(Buffer.concat(parts).equals(Buffer.concat(payloads))).toBe(true);
+  });
+
+  it('gives one buffer when there is one part', () => {
+    const one = filled(50_000, 7);
+    expect(joinSmallParts([one])).toBe(one);
+    const small = [filled(10, 1), filled(20, 2)];
+    expect(Buffer.from(joinSmallParts(small) as Uint8Array).equals(Buffer.concat(small))).toBe(true);
+  });
+});
+
+describe('a batch of large and small requests reaches the upstream whole', () => {
+  let upstream: TestUpstream | undefined;
+  let sidecar: RunningSidecar | undefined;
+  afterEach(async () => {
+    await sidecar?.close();
+    await upstream?.close();
+  });
+
+  it.each(['none', 'gzip'] as const)('upstream compression %s: one request, every span, a Content-Length', async (compression) => {
+    upstream = await new TestUpstream().start();
+    // Three requests of 200 spans (over 8 KiB each as protobuf) and four of 2: 608 spans seal one batch.
+    const sizes = [200, 2, 200, 2, 2, 200, 2];
+    sidecar = await startSidecar(
+      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url, compression }, maxBatchItems: 608, batchTimeoutMillis: 60_000 },
+      { logger: createLogger({ level: 'silent' }) },
+    );
+    const base = `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
+    const expected: string[] = [];
+    await Promise.all(
+      sizes.map(async (n, i) => {
+        const { body, spanIds } = jsonTraces(n, 300 + i);
+        expected.push(...spanIds);
+        const res = await request(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        await res.body.text();
+        expect(res.statusCode).toBe(200);
+      }),
+    );
+    await upstream.waitFor(() => upstream!.acceptedSpanIds.length >= 608, 'the batch upstream');
+    expect(upstream.requests).toHaveLength(1);
+    const [sent] = upstream.requests;
+    expect(sent!.transferEncoding).toBe('');
+    expect(sent!.contentEncoding).toBe(compression === 'gzip' ? 'gzip' : '');
+    expect([...sent!.spanIds].sort()).toEqual([...expected].sort());
+  });
+});
