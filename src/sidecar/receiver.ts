@@ -156,13 +156,8 @@ function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boo
     deps.metrics.dropped(signal.name, 'signal_disabled', items);
     return exportResponse(res, signal, json, items, `signal ${signal.name} is disabled in this tracekit sidecar (--signals)`);
   }
-  // A payload that is a slice of a larger allocation (Node's 8 KiB pool for small buffers) would keep
-  // all of it alive while queued; copy it out so queue_bytes is what the queue really holds.
-  if (payload.byteLength !== payload.buffer.byteLength && payload.byteLength < 4096) {
-    const own = Buffer.allocUnsafeSlow(payload.byteLength);
-    payload.copy(own);
-    payload = own;
-  }
+  // The pipeline copies a small request into its batch's arena; a large one is kept as the view it is
+  // (of the socket read it arrived in, which holds little more than it).
   const accepted = items - rejected;
   if (accepted === 0 || deps.pipeline.acceptNow(signal.name, payload, accepted)) return answer(deps, signal, json, res, items, accepted, rejected);
   // Memory is full (or durable mode): wait for the spool.

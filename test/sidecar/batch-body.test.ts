@@ -73,3 +73,36 @@ describe('a batch of large and small requests reaches the upstream whole', () =>
     expect([...sent!.spanIds].sort()).toEqual([...expected].sort());
   });
 });
+
+describe('small requests are copied into the batch, large ones kept', () => {
+  let upstream: TestUpstream | undefined;
+  let sidecar: RunningSidecar | undefined;
+  afterEach(async () => {
+    await sidecar?.close();
+    await upstream?.close();
+  });
+
+  it('forwards many small requests between large ones byte for byte, in one request', async () => {
+    upstream = await new TestUpstream().start();
+    // 300 requests of 1 span (a few hundred bytes: into the arena, over several 64 KiB arenas) around two of 200.
+    const sizes = [...Array.from({ length: 150 }, () => 1), 200, ...Array.from({ length: 150 }, () => 1), 200];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    sidecar = await startSidecar(
+      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url }, maxBatchItems: total, batchTimeoutMillis: 60_000 },
+      { logger: createLogger({ level: 'silent' }) },
+    );
+    const base = `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
+    const expected: string[] = [];
+    // One after another, so the upstream's order is the order sent.
+    for (const [i, n] of sizes.entries()) {
+      const { body, spanIds } = jsonTraces(n, 700 + i);
+      expected.push(...spanIds);
+      const res = await request(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await res.body.text();
+      expect(res.statusCode).toBe(200);
+    }
+    await upstream.waitFor(() => upstream!.acceptedSpanIds.length >= total, 'the batch upstream');
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]!.spanIds).toEqual(expected);
+  });
+});
