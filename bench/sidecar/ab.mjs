@@ -18,8 +18,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cells as makeCells, cpuSeconds, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
-import { spawnListening, stopChild } from '../lib/process.mjs';
+import { childStarter, cpuSeconds, pickCells, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -39,21 +39,8 @@ const duration = positive('duration', '3');
 const connections = positive('connections', '8');
 
 // --cells 1,10,100,php picks cells: protobuf bodies of that many spans, php the OTLP/JSON export.
-const wanted = flag('cells', '1,10,100,php').split(',');
-const cells = makeCells([1, 10, 100].filter((spans) => wanted.includes(String(spans))), wanted.includes('php'));
-
-const children = new Set();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-async function start(argv) {
-  const { child, ready } = spawnListening(argv, { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '' } });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const msg = await ready;
-  return { child, port: msg.port ?? Number(String(msg.tcp).split(':').pop()) };
-}
+const cells = pickCells(flag('cells', '1,10,100,php'));
+const start = childStarter({ ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '' });
 
 async function wrk(port, prefix, contentType, script, seconds = duration) {
   const run = await runWrk({ url: `http://127.0.0.1:${port}/v1/traces`, script, bodyPrefix: prefix, contentType, connections, seconds });

@@ -14,9 +14,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cells as makeCells, cpuSeconds, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { childStarter, cpuSeconds, pickCells, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { median } from '../lib/stats.mjs';
-import { spawnListening, stopChild } from '../lib/process.mjs';
+import { stopChild } from '../lib/process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -32,19 +32,9 @@ const positive = (name, fallback) => {
 const rounds = positive('rounds', '5');
 const duration = positive('duration', '3');
 const connections = positive('connections', '8');
-const wanted = flag('cells', '1,10,100,php').split(',');
-const cells = makeCells([1, 10, 100].filter((spans) => wanted.includes(String(spans))), wanted.includes('php'));
-
-const children = new Set();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-async function start(script) {
-  const { child, ready } = spawnListening([path.join(here, script), '0']);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return { child, port: (await ready).port };
-}
+const cells = pickCells(flag('cells', '1,10,100,php'));
+const startChild = childStarter();
+const start = (script) => startChild([path.join(here, script), '0']);
 
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-http-layer-'));

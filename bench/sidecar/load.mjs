@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dbSpansJson, phpExportJson } from './bodies.mjs';
+import { spawnListening } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
@@ -28,6 +29,31 @@ export function cells(spanCounts, php) {
     ...spanCounts.map((spans) => ({ name: `pb${spans}`, spans, label: `${spans} (protobuf)`, contentType: 'application/x-protobuf', make: (i) => protobufBody(spans, spans * 1000 + i) })),
     ...(php ? [{ name: 'php', spans: 6, label: '6, PHP export (JSON)', contentType: 'application/json', make: (i) => Buffer.from(phpExportJson(5, 500_000 + i)) }] : []),
   ];
+}
+
+/** The cells a --cells list names ("1,10,100,php"): protobuf bodies of that many spans; php, the OTLP/JSON export. */
+export function pickCells(list) {
+  const wanted = list.split(',');
+  return cells([1, 10, 100].filter((spans) => wanted.includes(String(spans))), wanted.includes('php'));
+}
+
+/**
+ * A start(argv) for Node programs that announce themselves (spawnListening):
+ * resolves with the child and its port; every child still running is killed
+ * when this process exits.
+ */
+export function childStarter(env = process.env) {
+  const children = new Set();
+  process.on('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+  return async (argv) => {
+    const { child, ready } = spawnListening(argv, { env });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    const msg = await ready;
+    return { child, port: msg.port ?? Number(String(msg.tcp).split(':').pop()) };
+  };
 }
 
 /** Writes BODIES_PER_CELL bodies made by make(i) as PREFIX0.pb …; returns PREFIX and their mean size. */

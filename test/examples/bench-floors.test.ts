@@ -77,36 +77,42 @@ describe.skipIf(php === null)('bench/audit/floor.mjs: the minimal lexer', () => 
   });
 });
 
-describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', () => {
-  let upstream: Awaited<ReturnType<typeof capture>>;
-  let relay: ReturnType<typeof spawn>;
-  let port = 0;
-
+/**
+ * Starts bench/sidecar/relay-floor.mjs (plain, or `check`) in front of a capturing upstream, batching every
+ * two requests; `post` sends it one body. Stopped in afterAll.
+ */
+function relayFloor(mode: 'plain' | 'check') {
+  const state = { upstream: null as Awaited<ReturnType<typeof capture>> | null, relay: null as ReturnType<typeof spawn> | null, port: 0 };
   beforeAll(async () => {
-    upstream = await capture({ port: 0 });
-    const upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`;
-    relay = spawn(process.execPath, [path.join(root, 'bench/sidecar/relay-floor.mjs'), '0', upstreamUrl, '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(createInterface({ input: relay.stdout! }), 'line')) as [string];
-    port = (JSON.parse(line) as { port: number }).port;
+    state.upstream = await capture({ port: 0 });
+    const upstreamUrl = `http://127.0.0.1:${(state.upstream.server.address() as AddressInfo).port}`;
+    state.relay = spawn(process.execPath, [path.join(root, 'bench/sidecar/relay-floor.mjs'), '0', upstreamUrl, '2', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(createInterface({ input: state.relay.stdout! }), 'line')) as [string];
+    state.port = (JSON.parse(line) as { port: number }).port;
   });
-
   afterAll(async () => {
-    relay?.kill('SIGTERM');
-    upstream?.server.close();
+    state.relay?.kill('SIGTERM');
+    state.upstream?.server.close();
   });
+  return {
+    received: () => state.upstream!.received,
+    async post(type: string, body: Buffer): Promise<{ status: number; body: string }> {
+      const res = await fetch(`http://127.0.0.1:${state.port}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
+      return { status: res.status, body: await res.text() };
+    },
+  };
+}
 
-  async function post(type: string, body: Buffer): Promise<{ status: number; body: string }> {
-    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
-    return { status: res.status, body: await res.text() };
-  }
+describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', () => {
+  const { post, received } = relayFloor('plain');
 
   it('answers as the sidecar does and sends two protobuf bodies as one concatenated request', async () => {
     const a = Buffer.from([0x0a, 0x02, 0x0a, 0x00]);
     const b = Buffer.from([0x0a, 0x00]);
     expect(await post('application/x-protobuf', a)).toEqual({ status: 200, body: '' });
     expect(await post('application/x-protobuf', b)).toEqual({ status: 200, body: '' });
-    await pollUntilTrue('the protobuf batch', () => upstream.received.some((r) => r.type === 'application/x-protobuf'), { timeoutMillis: 5000 });
-    const sent = upstream.received.filter((r) => r.type === 'application/x-protobuf');
+    await pollUntilTrue('the protobuf batch', () => received().some((r) => r.type === 'application/x-protobuf'), { timeoutMillis: 5000 });
+    const sent = received().filter((r) => r.type === 'application/x-protobuf');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.url).toBe('/v1/traces');
     expect(sent[0]!.body.equals(Buffer.concat([a, b]))).toBe(true);
@@ -116,8 +122,8 @@ describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', (
     const doc = (name: string) => Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: name } }] }, scopeSpans: [] }] }));
     expect(await post('application/json', doc('a'))).toEqual({ status: 200, body: '{}' });
     expect(await post('application/json', doc('b'))).toEqual({ status: 200, body: '{}' });
-    await pollUntilTrue('the JSON batch', () => upstream.received.some((r) => r.type === 'application/json'), { timeoutMillis: 5000 });
-    const sent = upstream.received.filter((r) => r.type === 'application/json');
+    await pollUntilTrue('the JSON batch', () => received().some((r) => r.type === 'application/json'), { timeoutMillis: 5000 });
+    const sent = received().filter((r) => r.type === 'application/json');
     expect(sent).toHaveLength(1);
     const merged = JSON.parse(sent[0]!.body.toString('utf8')) as { resourceSpans: Array<{ resource: { attributes: Array<{ value: { stringValue: string } }> } }> };
     expect(merged.resourceSpans.map((r) => r.resource.attributes[0]!.value.stringValue)).toEqual(['a', 'b']);
@@ -125,27 +131,7 @@ describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', (
 });
 
 describe('bench/sidecar/relay-floor.mjs check: the checking floor checks before it answers, as the sidecar does', () => {
-  let upstream: Awaited<ReturnType<typeof capture>>;
-  let relay: ReturnType<typeof spawn>;
-  let port = 0;
-
-  beforeAll(async () => {
-    upstream = await capture({ port: 0 });
-    const upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`;
-    relay = spawn(process.execPath, [path.join(root, 'bench/sidecar/relay-floor.mjs'), '0', upstreamUrl, '2', 'check'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(createInterface({ input: relay.stdout! }), 'line')) as [string];
-    port = (JSON.parse(line) as { port: number }).port;
-  });
-
-  afterAll(async () => {
-    relay?.kill('SIGTERM');
-    upstream?.server.close();
-  });
-
-  async function post(type: string, body: Buffer): Promise<{ status: number; body: string }> {
-    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
-    return { status: res.status, body: await res.text() };
-  }
+  const { post, received } = relayFloor('check');
 
   it('refuses a malformed body with 400, transcodes JSON, and forwards only what it accepted', async () => {
     const protobuf = Buffer.from([0x0a, 0x02, 0x0a, 0x00]);
@@ -154,11 +140,11 @@ describe('bench/sidecar/relay-floor.mjs check: the checking floor checks before 
     expect((await post('application/x-protobuf', Buffer.from([0x0a, 0x09, 0x0a]))).status).toBe(400);
     expect(await post('application/x-protobuf', protobuf)).toEqual({ status: 200, body: '' });
     expect(await post('application/json', json)).toEqual({ status: 200, body: '{}' });
-    await pollUntilTrue('the checked batch', () => upstream.received.length > 0, { timeoutMillis: 5000 });
-    expect(upstream.received).toHaveLength(1);
-    expect(upstream.received[0]!.type).toBe('application/x-protobuf');
+    await pollUntilTrue('the checked batch', () => received().length > 0, { timeoutMillis: 5000 });
+    expect(received()).toHaveLength(1);
+    expect(received()[0]!.type).toBe('application/x-protobuf');
     // The JSON document's one ResourceSpans with one empty ScopeSpans, as protobuf, after the protobuf body.
-    expect(upstream.received[0]!.body.equals(Buffer.concat([protobuf, Buffer.from([0x0a, 0x02, 0x12, 0x00])]))).toBe(true);
+    expect(received()[0]!.body.equals(Buffer.concat([protobuf, Buffer.from([0x0a, 0x02, 0x12, 0x00])]))).toBe(true);
   });
 });
 
