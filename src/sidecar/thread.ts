@@ -4,21 +4,29 @@ import type { SidecarConfig } from './config.js';
 
 /**
  * The sidecar runs on a worker thread of the `tracekit sidecar` process, so
- * that its V8 heap can have a young generation of its own size: 3 MiB
- * (semi-spaces of 1 MiB, where Node's default is 16 MiB). Node has no other
- * way to size it than flags given before the process starts.
+ * that its V8 heap can have a young generation of its own size: 16 MiB,
+ * where Node's default is 48 MiB (16 MiB semi-spaces). Node has no other way
+ * to size it than flags given before the process starts.
  *
  * Why: every request's body lives outside V8's heap (the socket read it
- * arrived in, kept in the queue), and V8 frees those buffers only when it
- * collects the objects that point at them. With a large young generation the
- * sidecar allocates so little on the heap between scavenges that the buffers
- * pile up and V8 falls back to full mark-compacts: under wrk -c8 with 26 KB
- * bodies it ran ~24 of them a second, and the CPU per request grew from ~95
- * to ~150–190 µs within 15 s. With 1 MiB semi-spaces the cheap scavenges free
- * the buffers (~70 a second, no mark-compacts) and the cost stays at ~76–85
- * µs, with ~25 MiB less RSS (bench/sidecar/ingest.mjs; BENCHMARKS.md).
+ * arrived in, kept in the queue until forwarded), and V8 frees those buffers
+ * only when it collects the objects that point at them. When scavenges are
+ * too rare for the rate at which bodies arrive, the buffers pile up and V8
+ * falls back to full mark-compacts; when the young generation is too small,
+ * objects that live as long as a batch are promoted and fill the old
+ * generation, with the same result. Under wrk -c8, in 3 s rounds against one
+ * sidecar (--trace-gc; full mark-compacts per round, CPU per request):
+ *
+ *   young generation   10 spans           100 spans         PHP JSON export
+ *   3 MiB              34 MC, 30–33 µs    0–2, 74–91 µs     16–22, 46–56 µs
+ *   16 MiB             0–2, 26–29 µs      0–2, 76–89 µs     0–2, 37–41 µs
+ *   48 MiB (default)   0–2, 26–31 µs      0–3, 79–90 µs     23–33, 50–61 µs
+ *
+ * (Before batches were forwarded in parts and small requests copied into an
+ * arena, the default ran ~24 mark-compacts a second with 100-span bodies and
+ * the CPU per request grew from ~95 to 150–190 µs within 15 s.)
  */
-export const SIDECAR_YOUNG_GENERATION_MIB = 3;
+export const SIDECAR_YOUNG_GENERATION_MIB = 16;
 
 export interface SidecarThread {
   readonly tcpAddress: { host: string; port: number } | null;
