@@ -30,6 +30,8 @@ interface Batch {
   /** Where small requests are copied: the batch keeps no object per request, so none outlives a young-generation GC. */
   arena: Buffer | null;
   arenaUsed: number;
+  /** Every arena this batch took from the pool, given back when the batch leaves memory. */
+  arenas: Buffer[];
   /** Index in payloads of the part that ends at arenaUsed (-1: none; a large request came after it). */
   arenaPart: number;
   items: number;
@@ -161,7 +163,7 @@ export class Pipeline {
   }
 
   private newBatch(signal: SignalName, segment: SpoolSegment | null): Batch {
-    const batch: Batch = { signal, payloads: [], arena: null, arenaUsed: 0, arenaPart: -1, items: 0, memoryBytes: 0, spoolEntries: [], segment, timer: null };
+    const batch: Batch = { signal, payloads: [], arena: null, arenaUsed: 0, arenas: [], arenaPart: -1, items: 0, memoryBytes: 0, spoolEntries: [], segment, timer: null };
     this.open.set(signal, batch);
     batch.timer = setTimeout(() => this.seal(batch), this.options.batchTimeoutMillis);
     batch.timer.unref();
@@ -242,6 +244,9 @@ export class Pipeline {
     batch.payloads = [];
     batch.arena = null;
     batch.arenaPart = -1;
+    // Sent, on disk or dropped: nothing reads the batch's arenas any more.
+    for (const arena of batch.arenas) if (arenaPool.length < MAX_POOLED_ARENAS) arenaPool.push(arena);
+    batch.arenas = [];
   }
 
   private pump(): void {
@@ -286,7 +291,7 @@ export class Pipeline {
     }
     if (signal === null) return null;
     for (const e of entries) this.claimed.add(e.file);
-    return { signal, payloads: [], arena: null, arenaUsed: 0, arenaPart: -1, items: 0, memoryBytes: 0, spoolEntries: entries, segment: null, timer: null };
+    return { signal, payloads: [], arena: null, arenaUsed: 0, arenas: [], arenaPart: -1, items: 0, memoryBytes: 0, spoolEntries: entries, segment: null, timer: null };
   }
 
   private async deliver(batch: Batch): Promise<void> {
@@ -435,6 +440,14 @@ const OWN_PART_BYTES = 8 * 1024;
 const JOINED_PART_BYTES = 64 * 1024;
 
 /**
+ * Arenas of batches that have left memory, for the next batches: an arena often lives long enough to be
+ * promoted to V8's old generation, and one freed there counts its 64 KiB towards the old generation's
+ * limit; reused, it is not freed at all. At most MAX_POOLED_ARENAS (8 MiB) wait here.
+ */
+const arenaPool: Buffer[] = [];
+const MAX_POOLED_ARENAS = 128;
+
+/**
  * Copies a small request into the batch's arena (a new one of JOINED_PART_BYTES when it is full), extending
  * the part that ends where it goes. A batch of one-span requests then holds a few 64 KiB buffers, not
  * thousands of objects that would live through several young-generation GCs and be promoted: with the
@@ -444,7 +457,8 @@ const JOINED_PART_BYTES = 64 * 1024;
 function appendToArena(batch: Batch, payload: Buffer): void {
   let arena = batch.arena;
   if (arena === null || arena.length - batch.arenaUsed < payload.length) {
-    arena = Buffer.allocUnsafeSlow(JOINED_PART_BYTES);
+    arena = arenaPool.pop() ?? Buffer.allocUnsafeSlow(JOINED_PART_BYTES);
+    batch.arenas.push(arena);
     batch.arena = arena;
     batch.arenaUsed = 0;
     batch.arenaPart = -1;

@@ -106,3 +106,35 @@ describe('small requests are copied into the batch, large ones kept', () => {
     expect(upstream.requests[0]!.spanIds).toEqual(expected);
   });
 });
+
+describe('arenas are reused once their batch has gone', () => {
+  let upstream: TestUpstream | undefined;
+  let sidecar: RunningSidecar | undefined;
+  afterEach(async () => {
+    await sidecar?.close();
+    await upstream?.close();
+  });
+
+  it('forwards batch after batch of small requests intact while their arenas are reused', async () => {
+    upstream = await new TestUpstream().start();
+    // Batches of 40 one-span requests, sent one after another: each batch's arenas go back to the pool
+    // when it has been forwarded, and the next batches write into them.
+    sidecar = await startSidecar(
+      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url }, maxBatchItems: 40, batchTimeoutMillis: 60_000 },
+      { logger: createLogger({ level: 'silent' }) },
+    );
+    const base = `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
+    const expected: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const { body, spanIds } = jsonTraces(1, 900 + i);
+      expected.push(...spanIds);
+      const res = await request(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await res.body.text();
+      expect(res.statusCode).toBe(200);
+      // After each batch of 40, wait until it has arrived (and its arenas are back in the pool).
+      if (i % 40 === 39) await upstream.waitFor(() => upstream!.acceptedSpanIds.length === i + 1, `batch ${(i + 1) / 40}`);
+    }
+    expect(upstream.requests).toHaveLength(10);
+    expect(upstream.acceptedSpanIds).toEqual(expected);
+  });
+});
