@@ -38,34 +38,43 @@ describe('joinSmallParts', () => {
   });
 });
 
-describe('a batch of large and small requests reaches the upstream whole', () => {
-  let upstream: TestUpstream | undefined;
-  let sidecar: RunningSidecar | undefined;
-  afterEach(async () => {
-    await sidecar?.close();
-    await upstream?.close();
-  });
+let upstream: TestUpstream | undefined;
+let sidecar: RunningSidecar | undefined;
+afterEach(async () => {
+  await sidecar?.close();
+  await upstream?.close();
+  sidecar = undefined;
+  upstream = undefined;
+});
 
+/** A sidecar in front of a decoding upstream, batching by `maxBatchItems` only; returns where to post and how. */
+async function relay(maxBatchItems: number, compression: 'none' | 'gzip' = 'none') {
+  upstream = await new TestUpstream().start();
+  sidecar = await startSidecar(
+    { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url, compression }, maxBatchItems, batchTimeoutMillis: 60_000 },
+    { logger: createLogger({ level: 'silent' }) },
+  );
+  const url = `http://127.0.0.1:${sidecar.tcpAddress!.port}/v1/traces`;
+  return {
+    upstream,
+    /** Posts an OTLP/JSON request of `spans` spans; resolves with its span ids once it is answered 200. */
+    async post(spans: number, seed: number): Promise<string[]> {
+      const { body, spanIds } = jsonTraces(spans, seed);
+      const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await res.body.text();
+      expect(res.statusCode).toBe(200);
+      return spanIds;
+    },
+  };
+}
+
+describe('a batch of large and small requests reaches the upstream whole', () => {
   it.each(['none', 'gzip'] as const)('upstream compression %s: one request, every span, a Content-Length', async (compression) => {
-    upstream = await new TestUpstream().start();
     // Three requests of 200 spans (over 8 KiB each as protobuf) and four of 2: 608 spans seal one batch.
     const sizes = [200, 2, 200, 2, 2, 200, 2];
-    sidecar = await startSidecar(
-      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url, compression }, maxBatchItems: 608, batchTimeoutMillis: 60_000 },
-      { logger: createLogger({ level: 'silent' }) },
-    );
-    const base = `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
-    const expected: string[] = [];
-    await Promise.all(
-      sizes.map(async (n, i) => {
-        const { body, spanIds } = jsonTraces(n, 300 + i);
-        expected.push(...spanIds);
-        const res = await request(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        await res.body.text();
-        expect(res.statusCode).toBe(200);
-      }),
-    );
-    await upstream.waitFor(() => upstream!.acceptedSpanIds.length >= 608, 'the batch upstream');
+    const { upstream, post } = await relay(608, compression);
+    const expected = (await Promise.all(sizes.map((n, i) => post(n, 300 + i)))).flat();
+    await upstream.waitFor(() => upstream.acceptedSpanIds.length >= 608, 'the batch upstream');
     expect(upstream.requests).toHaveLength(1);
     const [sent] = upstream.requests;
     expect(sent!.transferEncoding).toBe('');
@@ -75,64 +84,30 @@ describe('a batch of large and small requests reaches the upstream whole', () =>
 });
 
 describe('small requests are copied into the batch, large ones kept', () => {
-  let upstream: TestUpstream | undefined;
-  let sidecar: RunningSidecar | undefined;
-  afterEach(async () => {
-    await sidecar?.close();
-    await upstream?.close();
-  });
-
   it('forwards many small requests between large ones byte for byte, in one request', async () => {
-    upstream = await new TestUpstream().start();
     // 300 requests of 1 span (a few hundred bytes: into the arena, over several 64 KiB arenas) around two of 200.
     const sizes = [...Array.from({ length: 150 }, () => 1), 200, ...Array.from({ length: 150 }, () => 1), 200];
     const total = sizes.reduce((a, b) => a + b, 0);
-    sidecar = await startSidecar(
-      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url }, maxBatchItems: total, batchTimeoutMillis: 60_000 },
-      { logger: createLogger({ level: 'silent' }) },
-    );
-    const base = `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
+    const { upstream, post } = await relay(total);
     const expected: string[] = [];
     // One after another, so the upstream's order is the order sent.
-    for (const [i, n] of sizes.entries()) {
-      const { body, spanIds } = jsonTraces(n, 700 + i);
-      expected.push(...spanIds);
-      const res = await request(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      await res.body.text();
-      expect(res.statusCode).toBe(200);
-    }
-    await upstream.waitFor(() => upstream!.acceptedSpanIds.length >= total, 'the batch upstream');
+    for (const [i, n] of sizes.entries()) expected.push(...(await post(n, 700 + i)));
+    await upstream.waitFor(() => upstream.acceptedSpanIds.length >= total, 'the batch upstream');
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.requests[0]!.spanIds).toEqual(expected);
   });
 });
 
 describe('arenas are reused once their batch has gone', () => {
-  let upstream: TestUpstream | undefined;
-  let sidecar: RunningSidecar | undefined;
-  afterEach(async () => {
-    await sidecar?.close();
-    await upstream?.close();
-  });
-
   it('forwards batch after batch of small requests intact while their arenas are reused', async () => {
-    upstream = await new TestUpstream().start();
     // Batches of 40 one-span requests, sent one after another: each batch's arenas go back to the pool
     // when it has been forwarded, and the next batches write into them.
-    sidecar = await startSidecar(
-      { listen: { host: '127.0.0.1', port: 0 }, socket: null, upstream: { url: upstream.url }, maxBatchItems: 40, batchTimeoutMillis: 60_000 },
-      { logger: createLogger({ level: 'silent' }) },
-    );
-    const base = `http://127.0.0.1:${sidecar.tcpAddress!.port}`;
+    const { upstream, post } = await relay(40);
     const expected: string[] = [];
     for (let i = 0; i < 400; i++) {
-      const { body, spanIds } = jsonTraces(1, 900 + i);
-      expected.push(...spanIds);
-      const res = await request(`${base}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      await res.body.text();
-      expect(res.statusCode).toBe(200);
+      expected.push(...(await post(1, 900 + i)));
       // After each batch of 40, wait until it has arrived (and its arenas are back in the pool).
-      if (i % 40 === 39) await upstream.waitFor(() => upstream!.acceptedSpanIds.length === i + 1, `batch ${(i + 1) / 40}`);
+      if (i % 40 === 39) await upstream.waitFor(() => upstream.acceptedSpanIds.length === i + 1, `batch ${(i + 1) / 40}`);
     }
     expect(upstream.requests).toHaveLength(10);
     expect(upstream.acceptedSpanIds).toEqual(expected);
