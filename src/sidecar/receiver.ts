@@ -46,12 +46,10 @@ export function createRequestHandler(deps: ReceiverDeps, transport: Transport): 
   const enabled = new Set<SignalName>(deps.config.signals);
   const receivedKeys = new Map(Object.values(SIGNALS).map((s) => [s.name, Counter.key(s.name, transport)]));
   return (req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q === -1 ? url : url.slice(0, q);
+    const pathname = pathOf(req.url);
     const signal = ROUTES.get(pathname);
     if (!signal) {
-      if (req.method === 'GET' || req.method === 'HEAD') return serveOps(deps, pathname, req, res);
+      if (req.method === 'GET' || req.method === 'HEAD') return serveOps(deps, pathname, res);
       deps.metrics.rejected('none', 'not_found');
       return plain(res, 404, 'not found\n');
     }
@@ -65,11 +63,16 @@ export function createRequestHandler(deps: ReceiverDeps, transport: Transport): 
   };
 }
 
+/** The request target without its query. */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 /** Counts an export request whose client went away before its body was whole: received, and refused as undecodable. */
 export function createAbortCounter(deps: ReceiverDeps, transport: Transport): (request: AbortedRequest) => void {
   return (request) => {
-    const q = request.url.indexOf('?');
-    const signal = ROUTES.get(q === -1 ? request.url : request.url.slice(0, q));
+    const signal = ROUTES.get(pathOf(request.url));
     if (!signal || request.method !== 'POST') return;
     deps.metrics.requestsReceived.incKey(Counter.key(signal.name, transport));
     deps.metrics.rejected(signal.name, 'undecodable');
@@ -86,7 +89,7 @@ export function createAbortCounter(deps: ReceiverDeps, transport: Transport): (r
 function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req: Request, res: Response): void {
   const contentType = mediaType(req.headers['content-type']);
   const json = contentType === 'application/json';
-  guard(deps, signal, json, req, res, () => {
+  guard(deps, signal, json, res, () => {
     if (!json && contentType !== 'application/x-protobuf') {
       throw new HttpError(415, 'bad_content_type', `expected Content-Type application/x-protobuf or application/json, found '${contentType || '(none)'}'`);
     }
@@ -99,16 +102,16 @@ function handleExport(deps: ReceiverDeps, signal: Signal, enabled: boolean, req:
       const declared = req.headers['content-length'];
       throw new HttpError(413, 'too_large', declared === undefined ? `body is over the limit of ${maxRequestBytes} bytes` : `body of ${declared} bytes is over the limit of ${maxRequestBytes}`);
     }
-    if (encoding === 'identity') return receive(deps, signal, enabled, json, req.body, req, res);
+    if (encoding === 'identity') return receive(deps, signal, enabled, json, req.body, res);
     gunzip(req.body, { maxOutputLength: maxDecompressedBytes }, (gzipError, inflated) => {
-      guard(deps, signal, json, req, res, () => {
+      guard(deps, signal, json, res, () => {
         if (gzipError) {
           if ((gzipError as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
             throw new HttpError(413, 'too_large', `body inflates to more than the limit of ${maxDecompressedBytes} bytes`);
           }
           throw new HttpError(400, 'undecodable', `body is not valid gzip: ${gzipError.message}`);
         }
-        receive(deps, signal, enabled, json, inflated, req, res);
+        receive(deps, signal, enabled, json, inflated, res);
       });
     });
   });
@@ -123,7 +126,7 @@ function mediaType(header: string | undefined): string {
 }
 
 /** A body read in full: validates (or transcodes) it, queues it and answers. */
-function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boolean, body: Buffer, req: Request, res: Response): void {
+function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boolean, body: Buffer, res: Response): void {
   let payload: Buffer;
   let items: number;
   let rejected = 0;
@@ -163,11 +166,11 @@ function receive(deps: ReceiverDeps, signal: Signal, enabled: boolean, json: boo
   // Memory is full (or durable mode): wait for the spool.
   deps.pipeline.accept(signal.name, payload, accepted).then(
     (result) =>
-      guard(deps, signal, json, req, res, () => {
+      guard(deps, signal, json, res, () => {
         if (result === 'full') throw new HttpError(503, 'queue_full', 'queue and spool are full; retry later');
         answer(deps, signal, json, res, items, accepted, rejected);
       }),
-    (error: unknown) => guard(deps, signal, json, req, res, () => {
+    (error: unknown) => guard(deps, signal, json, res, () => {
       throw error;
     }),
   );
@@ -186,17 +189,17 @@ function answer(deps: ReceiverDeps, signal: Signal, json: boolean, res: Response
 }
 
 /** Runs one step; an HttpError becomes its answer, anything else a logged 500. */
-function guard(deps: ReceiverDeps, signal: Signal, json: boolean, req: Request, res: Response, step: () => void): void {
+function guard(deps: ReceiverDeps, signal: Signal, json: boolean, res: Response, step: () => void): void {
   try {
     step();
   } catch (error) {
-    if (error instanceof HttpError) return reject(deps, signal, json, req, res, error);
+    if (error instanceof HttpError) return reject(deps, signal, json, res, error);
     deps.log.error({ err: error, signal: signal.name }, 'unexpected error handling an export request');
     if (!res.headersSent) plain(res, 500, 'internal error\n');
   }
 }
 
-function reject(deps: ReceiverDeps, signal: Signal, json: boolean, req: Request, res: Response, error: HttpError): void {
+function reject(deps: ReceiverDeps, signal: Signal, json: boolean, res: Response, error: HttpError): void {
   deps.metrics.rejected(signal.name, error.reason);
   if (error.status >= 500) res.setHeader('retry-after', RETRY_AFTER_SECONDS);
   // After a 413 the HTTP server reads and drops the rest of the body (up to a bound), so the client can
@@ -224,7 +227,7 @@ function plain(res: Response, status: number, text: string, contentType = 'text/
   res.end(text);
 }
 
-function serveOps(deps: ReceiverDeps, pathname: string, _req: Request, res: Response): void {
+function serveOps(deps: ReceiverDeps, pathname: string, res: Response): void {
   switch (pathname) {
     case '/healthz':
       return plain(res, 200, 'ok\n');
