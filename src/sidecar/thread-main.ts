@@ -1,7 +1,6 @@
 // The sidecar's thread (see thread.ts): starts it with the configuration it is
 // given, reports back, and drains it when told to stop.
-import { getHeapSpaceStatistics } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
 import type { SidecarConfig } from './config.js';
 import { startSidecar } from './index.js';
@@ -24,8 +23,7 @@ try {
       (error: unknown) => report({ type: 'failed', error: serializeError(error) }),
     );
   });
-  const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
-  report({ type: 'started', tcpAddress: sidecar.tcpAddress, socketPath: sidecar.socketPath, newSpaceBytes: newSpace?.space_size ?? 0 });
+  report({ type: 'started', tcpAddress: sidecar.tcpAddress, socketPath: sidecar.socketPath, youngGenerationMib: resourceLimits.maxYoungGenerationSizeMb ?? 0 });
 } catch (error) {
   report({ type: 'failed', error: serializeError(error) });
   port.close();

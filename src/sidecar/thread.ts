@@ -31,17 +31,17 @@ export const SIDECAR_YOUNG_GENERATION_MIB = 16;
 export interface SidecarThread {
   readonly tcpAddress: { host: string; port: number } | null;
   readonly socketPath: string | null;
-  /** V8's new space (the young generation's semi-spaces) on the sidecar's thread, as started. */
-  readonly newSpaceBytes: number;
+  /** The young generation's limit as the sidecar's thread sees it (worker_threads' resourceLimits there). */
+  readonly youngGenerationMib: number;
   /** Stops accepting, drains within the shutdown timeout, and resolves when the thread has ended. */
   stop(signal: NodeJS.Signals): Promise<void>;
-  /** Resolves when the thread ends without being stopped (a crash): its exit code and the error it died of. */
+  /** Resolves when the thread has ended, after stop() or on its own (a crash): its exit code and the error it died of, if any. */
   readonly ended: Promise<{ code: number; error: Error | null }>;
 }
 
 /** What the thread reports: started, stopped, or failed (with the error, rebuilt on this side). */
 export type ThreadMessage =
-  | { readonly type: 'started'; readonly tcpAddress: { host: string; port: number } | null; readonly socketPath: string | null; readonly newSpaceBytes: number }
+  | { readonly type: 'started'; readonly tcpAddress: { host: string; port: number } | null; readonly socketPath: string | null; readonly youngGenerationMib: number }
   | { readonly type: 'stopped' }
   | { readonly type: 'failed'; readonly error: SerializedError };
 
@@ -93,7 +93,7 @@ export function startSidecarThread(config: SidecarConfig): Promise<SidecarThread
         resolve({
           tcpAddress: message.tcpAddress,
           socketPath: message.socketPath,
-          newSpaceBytes: message.newSpaceBytes,
+          youngGenerationMib: message.youngGenerationMib,
           ended,
           async stop(signal) {
             stopping = true;
