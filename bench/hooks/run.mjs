@@ -17,22 +17,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { flagReader } from '../lib/args.mjs';
 import { startSidecar } from '../lib/process.mjs';
 import { median } from '../lib/stats.mjs';
 import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
-const N = flag('--n', 10000);
-const ROUNDS = flag('--rounds', 5);
+const { flag, positive } = flagReader(args);
+const N = positive('n', 10000);
+const ROUNDS = positive('rounds', 5);
 const WRITE = args.includes('--write');
 const PIN = !args.includes('--no-pin');
 const CPUS = os.cpus().length;
-const CPU = flag('--cpu', CPUS - 1);
+const CPU = Number(flag('cpu', CPUS - 1));
 if (!Number.isInteger(N) || N < 40 || N % 40 !== 0) throw new Error(`--n: expected a multiple of 40 (the loop runs 40 chunks), found ${N}`);
 if (!Number.isInteger(CPU) || CPU < 0 || CPU >= CPUS) throw new Error(`--cpu: expected a CPU number from 0 to ${CPUS - 1}, found ${CPU}`);
 const GOAL = 1.1;

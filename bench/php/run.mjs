@@ -26,18 +26,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { flagReader } from '../lib/args.mjs';
 import { childPids, cpuNanos, spawnListening, startSidecar, stopChild } from '../lib/process.mjs';
 import { median } from '../lib/stats.mjs';
 import { importTestHelpers } from '../lib/test-helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
-const SECONDS = flag('--seconds', 8);
-const ROUNDS = flag('--rounds', 3);
+const { positive } = flagReader(args);
+const SECONDS = positive('seconds', 8);
+const ROUNDS = positive('rounds', 3);
 const WRITE = args.includes('--write');
 // --only NAME[,NAME…]: off and the configurations named (e.g. --only 'floor → bare server,floor → file').
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;

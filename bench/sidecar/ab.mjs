@@ -19,19 +19,12 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childStarter, cpuSeconds, pickCells, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { flagReader } from '../lib/args.mjs';
 import { stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1];
-};
-const positive = (name, fallback) => {
-  const value = Number(flag(name, fallback));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number, found ${flag(name, fallback)}`);
-  return value;
-};
+const { flag, positive } = flagReader(args);
 const baselineDir = args[0] && !args[0].startsWith('--') ? path.resolve(args[0]) : null;
 if (baselineDir === null) throw new Error('usage: node bench/sidecar/ab.mjs BASELINE_DIR [--rounds N] [--duration S] [--connections C]: expected a built baseline checkout');
 const rounds = positive('rounds', '5');

@@ -15,20 +15,13 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childStarter, cpuSeconds, pickCells, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { flagReader } from '../lib/args.mjs';
 import { median } from '../lib/stats.mjs';
 import { stopChild } from '../lib/process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1];
-};
-const positive = (name, fallback) => {
-  const value = Number(flag(name, fallback));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number, found ${flag(name, fallback)}`);
-  return value;
-};
+const { flag, positive } = flagReader(args);
 const rounds = positive('rounds', '5');
 const duration = positive('duration', '3');
 const connections = positive('connections', '8');

@@ -26,15 +26,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cells as makeCells, cpuSeconds, metric, protobufBody, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { flagReader } from '../lib/args.mjs';
 import { spawnListening, stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1];
-};
+const { flag } = flagReader(args);
 const quick = args.includes('--quick');
 // --only ingest | --only outage runs one part.
 const only = flag('only', 'all');
