@@ -116,9 +116,14 @@ try {
         if (round % 2 === 1) order.reverse();
         for (const which of order) {
           const target = { bare: baseline, sidecar, relay, checking }[which];
+          // Where the run's forwarded bytes go (a bare server on this machine too), whose CPU the run also costs.
+          const forwardTo = { bare: null, sidecar: upstream, relay: floorUpstream, checking: floorUpstream }[which];
           const cpu0 = await cpuSeconds(target.child.pid);
+          const up0 = forwardTo ? await cpuSeconds(forwardTo.child.pid) : 0;
           const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration, contentType);
           run.cpuMicrosPerRequest = (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests;
+          run.upstreamMicrosPerRequest = forwardTo ? (((await cpuSeconds(forwardTo.child.pid)) - up0) * 1e6) / run.requests : 0;
+          run.wrkMicrosPerRequest = (run.cpuSeconds * 1e6) / run.requests;
           runs[which].push(run);
         }
       }
@@ -130,7 +135,7 @@ try {
         const v = list.map((x) => x[key]).sort((a, b) => a - b);
         return v[Math.floor(v.length / 2)];
       };
-      const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest') });
+      const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest'), wrkCpu: med(list, 'wrkMicrosPerRequest'), upstreamCpu: med(list, 'upstreamMicrosPerRequest') });
       const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
       const relayRatios = runs.relay.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
       const checkingRatios = runs.checking.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
@@ -217,6 +222,25 @@ for (const r of rows) {
   );
 }
 lines.push('');
+if (rows.length > 0) {
+  // What 0.8× the bare server's rate leaves a relay on this machine. At that rate the cores carry wrk, the
+  // upstream stand-in (a bare server here, another host in production) and the relay, each costing per
+  // request about what it cost in the sidecar's runs; one thread can spend at most 1 s per second.
+  const cores = cpus().length;
+  lines.push(`CPU budget at 0.8× the bare server's requests/s (${cores} cores; medians of the cell's runs; µs per request). The machine budget is ${cores} cores' time at that rate less wrk's and the upstream stand-in's CPU per request in the sidecar's runs; the thread budget is one thread's time at that rate. A relay meets the goal only within both (its own CPU includes V8's helper threads, so it can be a little over the thread budget). Cores busy = (wrk + server + upstream CPU) / wall time, from the medians.`);
+  lines.push('');
+  lines.push(`| spans/request | connections | wrk µs (bare runs / sidecar runs) | upstream µs (sidecar runs) | cores busy bare / sidecar | machine budget | thread budget | sidecar µs |${checkingFloor ? ' checking floor µs |' : ''}`);
+  lines.push(`|---:|---:|---:|---:|---:|---:|---:|---:|${checkingFloor ? '---:|' : ''}`);
+  for (const r of rows) {
+    const rate = 0.8 * r.bare.rps;
+    const machine = (cores * 1e6) / rate - r.sidecar.wrkCpu - r.sidecar.upstreamCpu;
+    const busy = (s) => ((s.wrkCpu + s.cpu + s.upstreamCpu) * s.rps) / 1e6;
+    lines.push(
+      `| ${r.label} | ${r.c} | ${r.bare.wrkCpu.toFixed(0)} / ${r.sidecar.wrkCpu.toFixed(0)} | ${r.sidecar.upstreamCpu.toFixed(0)} | ${busy(r.bare).toFixed(2)} / ${busy(r.sidecar).toFixed(2)} | ${machine.toFixed(0)} | ${(1e6 / rate).toFixed(0)} | ${r.sidecar.cpu.toFixed(0)} |${checkingFloor ? ` ${r.checking.cpu.toFixed(0)} |` : ''}`,
+    );
+  }
+  lines.push('');
+}
 if (rows.length > 0 && ingestPeakRss !== null) lines.push(`Sidecar peak RSS over the ingest cells (VmHWM, --max-queue-bytes ${maxQueueBytes}): ${ingestPeakRss.toFixed(0)} MiB.`, '');
 if (outageLine) lines.push(outageLine);
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -96,10 +96,13 @@ export async function writePostScript(dir) {
 /**
  * Runs wrk (asynchronously, so samplers keep running meanwhile) posting the
  * bodies at bodyPrefix to url; returns requests/s, p50/p99 in ms, non-2xx
- * answers and requests completed.
+ * answers, requests completed and wrk's own CPU seconds (user + system, from
+ * the shell's `times` after wrk exits: wrk shares the machine's cores with the
+ * servers it loads, so what it spends bounds what they can reach).
  */
 export async function wrk({ url, script, bodyPrefix, contentType, connections, seconds }) {
-  const child = spawn('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url], {
+  const wrkArgs = ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url];
+  const child = spawn('sh', ['-c', 'wrk "$@"; code=$?; times >&2; exit $code', 'sh', ...wrkArgs], {
     env: { ...process.env, BODY_PREFIX: bodyPrefix, BODY_COUNT: String(BODIES_PER_CELL), CONTENT_TYPE: contentType },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -116,7 +119,10 @@ export async function wrk({ url, script, bodyPrefix, contentType, connections, s
     const v = Number(m[1]);
     return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
   };
+  // `times` prints the shell's user/system times, then its children's (wrk's): "0m1.230000s 0m0.450000s".
+  const times = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(err);
   return {
+    cpuSeconds: times ? Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]) : NaN,
     rps: num(/Requests\/sec:\s+([\d.]+)/),
     p50: ms(/\s50%\s+([\d.]+)(us|ms|s)/),
     p99: ms(/\s99%\s+([\d.]+)(us|ms|s)/),
