@@ -9,8 +9,11 @@
 // unmeasured warm-up run of each). Reported
 // per cell: medians of requests/s and of each sidecar's CPU per request (user +
 // system of the whole process from /proc, read after its last batch went out),
-// and current/baseline of the CPU. On a shared machine req/s moves with the
-// contention; CPU per request is the steadier figure.
+// and current/baseline of the CPU; the same for the busiest thread alone (the
+// one that receives: it sets how many requests the sidecar takes per second,
+// while the process's CPU also counts V8's GC helpers and any other thread).
+// On a shared machine req/s moves with the contention; CPU per request is the
+// steadier figure.
 //
 // Usage (after `npm run build`, under the benchmark lock):
 //   flock /tmp/tracekit-bench.lock node bench/sidecar/ab.mjs BASELINE_DIR [--rounds 5] [--duration 3] [--connections 8] [--cells 1,10,100,php]
@@ -18,8 +21,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childStarter, cpuSeconds, pickCells, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { busiestThreadSeconds, childStarter, cpuSeconds, pickCells, threadCpuSeconds, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { flagReader } from '../lib/args.mjs';
+import { median } from '../lib/stats.mjs';
 import { stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,7 +45,6 @@ async function wrk(port, prefix, contentType, script, seconds = duration) {
   return run;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-sidecar-ab-'));
 const script = await writePostScript(dir);
@@ -63,16 +66,18 @@ try {
       for (const name of round % 2 === 0 ? ['baseline', 'current'] : ['current', 'baseline']) {
         const target = builds[name];
         const cpu0 = await cpuSeconds(target.child.pid);
+        const threads0 = await threadCpuSeconds(target.child.pid);
         const run = await wrk(target.port, prefix, cell.contentType, script);
         // The last batch of this run goes out (on the batch timeout) and is counted before the next run.
         if (!(await waitForwarded(target.port))) throw new Error(`the ${name} sidecar did not forward everything it accepted within 10 s`);
-        runs[name].push({ rps: run.rps, cpu: (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests });
+        const perRequest = (seconds) => (seconds * 1e6) / run.requests;
+        runs[name].push({ rps: run.rps, cpu: perRequest((await cpuSeconds(target.child.pid)) - cpu0), thread: perRequest(busiestThreadSeconds(threads0, await threadCpuSeconds(target.child.pid))) });
       }
     }
-    const summary = (list) => ({ rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)) });
+    const summary = (list) => ({ rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)), thread: median(list.map((r) => r.thread)) });
     rows.push({ label: cell.label, baseline: summary(runs.baseline), current: summary(runs.current) });
     const r = rows.at(-1);
-    process.stderr.write(`${cell.label}: CPU µs/request baseline ${r.baseline.cpu.toFixed(1)}, current ${r.current.cpu.toFixed(1)}\n`);
+    process.stderr.write(`${cell.label}: CPU µs/request baseline ${r.baseline.cpu.toFixed(1)}, current ${r.current.cpu.toFixed(1)}; busiest thread ${r.baseline.thread.toFixed(1)}, ${r.current.thread.toFixed(1)}\n`);
   }
 } finally {
   for (const b of Object.values(builds)) await stopChild(b.child);
@@ -83,8 +88,11 @@ try {
 const lines = [
   `Run: \`node bench/sidecar/ab.mjs ${args.join(' ')}\` on ${new Date().toISOString()}, Node ${process.version}, wrk -c${connections} ${duration}s per run, ${rounds} rounds alternating baseline/current, medians; load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
   '',
-  '| spans/request | baseline req/s | current req/s | baseline CPU µs/request | current CPU µs/request | CPU current/baseline |',
-  '|---|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.label} | ${r.baseline.rps.toFixed(0)} | ${r.current.rps.toFixed(0)} | ${r.baseline.cpu.toFixed(1)} | ${r.current.cpu.toFixed(1)} | ${(r.current.cpu / r.baseline.cpu).toFixed(2)} |`),
+  '| spans/request | baseline req/s | current req/s | baseline CPU µs/request | current CPU µs/request | CPU current/baseline | busiest thread µs/request baseline / current | busiest thread current/baseline |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${r.baseline.rps.toFixed(0)} | ${r.current.rps.toFixed(0)} | ${r.baseline.cpu.toFixed(1)} | ${r.current.cpu.toFixed(1)} | ${(r.current.cpu / r.baseline.cpu).toFixed(2)} | ${r.baseline.thread.toFixed(1)} / ${r.current.thread.toFixed(1)} | ${(r.current.thread / r.baseline.thread).toFixed(2)} |`,
+  ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -25,8 +25,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cells as makeCells, cpuSeconds, metric, protobufBody, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { busiestThreadSeconds, cells as makeCells, cpuSeconds, metric, protobufBody, threadCpuSeconds, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { flagReader } from '../lib/args.mjs';
+import { median } from '../lib/stats.mjs';
 import { spawnListening, stopChild } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -119,9 +120,11 @@ try {
           // Where the run's forwarded bytes go (a bare server on this machine too), whose CPU the run also costs.
           const forwardTo = { bare: null, sidecar: upstream, relay: floorUpstream, checking: floorUpstream }[which];
           const cpu0 = await cpuSeconds(target.child.pid);
+          const threads0 = await threadCpuSeconds(target.child.pid);
           const up0 = forwardTo ? await cpuSeconds(forwardTo.child.pid) : 0;
           const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration, contentType);
           run.cpuMicrosPerRequest = (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests;
+          run.threadMicrosPerRequest = (busiestThreadSeconds(threads0, await threadCpuSeconds(target.child.pid)) * 1e6) / run.requests;
           run.upstreamMicrosPerRequest = forwardTo ? (((await cpuSeconds(forwardTo.child.pid)) - up0) * 1e6) / run.requests : 0;
           run.wrkMicrosPerRequest = (run.cpuSeconds * 1e6) / run.requests;
           runs[which].push(run);
@@ -131,18 +134,18 @@ try {
       const accepted = (await metric(sidecar.port, 'tracekit_sidecar_items_accepted_total')) - before.accepted;
       await waitForwarded(sidecar.port);
       const up = (await getJson(`http://127.0.0.1:${upstream.port}/count`)).requests - before.up;
-      const med = (list, key) => {
-        const v = list.map((x) => x[key]).sort((a, b) => a - b);
-        return v[Math.floor(v.length / 2)];
-      };
-      const summary = (list) => ({ rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest'), wrkCpu: med(list, 'wrkMicrosPerRequest'), upstreamCpu: med(list, 'upstreamMicrosPerRequest') });
+      const med = (list, key) => median(list.map((x) => x[key]));
+      const summary = (list) => ({
+        rps: med(list, 'rps'), p50: med(list, 'p50'), p99: med(list, 'p99'), cpu: med(list, 'cpuMicrosPerRequest'), thread: med(list, 'threadMicrosPerRequest'),
+        wrkCpu: med(list, 'wrkMicrosPerRequest'), upstreamCpu: med(list, 'upstreamMicrosPerRequest'),
+      });
       const ratios = runs.sidecar.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
-      const relayRatios = runs.relay.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
-      const checkingRatios = runs.checking.map((r, i) => r.rps / runs.bare[i].rps).sort((a, b) => a - b);
+      const relayRatios = runs.relay.map((r, i) => r.rps / runs.bare[i].rps);
+      const checkingRatios = runs.checking.map((r, i) => r.rps / runs.bare[i].rps);
       rows.push({
-        spans, label, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: ratios[Math.floor(ratios.length / 2)], ratios, upstreamRequests: up, spansAccepted: accepted,
-        ...(floor ? { relay: summary(runs.relay), relayRatio: relayRatios[Math.floor(relayRatios.length / 2)] } : {}),
-        ...(checkingFloor ? { checking: summary(runs.checking), checkingRatio: checkingRatios[Math.floor(checkingRatios.length / 2)] } : {}),
+        spans, label, bodyBytes: meanBytes, c, bare: summary(runs.bare), sidecar: summary(runs.sidecar), ratio: median(ratios), ratios, upstreamRequests: up, spansAccepted: accepted,
+        ...(floor ? { relay: summary(runs.relay), relayRatio: median(relayRatios) } : {}),
+        ...(checkingFloor ? { checking: summary(runs.checking), checkingRatio: median(checkingRatios) } : {}),
       });
       const r = rows.at(-1);
       process.stderr.write(`${label} c=${c}: bare ${r.bare.rps.toFixed(0)} rps, sidecar ${r.sidecar.rps.toFixed(0)} rps, ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}${floor ? `; relay floor ${r.relay.rps.toFixed(0)} rps, ratio ${r.relayRatio.toFixed(2)}, CPU µs/request bare/sidecar/floor ${r.bare.cpu.toFixed(0)}/${r.sidecar.cpu.toFixed(0)}/${r.relay.cpu.toFixed(0)}` : ''}${checkingFloor ? `; checking floor ${r.checking.rps.toFixed(0)} rps, ratio ${r.checkingRatio.toFixed(2)}, CPU µs/request ${r.checking.cpu.toFixed(0)}` : ''}\n`);
@@ -227,16 +230,16 @@ if (rows.length > 0) {
   // upstream stand-in (a bare server here, another host in production) and the relay, each costing per
   // request about what it cost in the sidecar's runs; one thread can spend at most 1 s per second.
   const cores = cpus().length;
-  lines.push(`CPU budget at 0.8× the bare server's requests/s (${cores} cores; medians of the cell's runs; µs per request). The machine budget is ${cores} cores' time at that rate less wrk's and the upstream stand-in's CPU per request in the sidecar's runs; the thread budget is one thread's time at that rate. A relay meets the goal only within both (its own CPU includes V8's helper threads, so it can be a little over the thread budget). Cores busy = (wrk + server + upstream CPU) / wall time, from the medians.`);
+  lines.push(`CPU budget at 0.8× the bare server's requests/s (${cores} cores; medians of the cell's runs; µs per request). The machine budget is ${cores} cores' time at that rate less wrk's and the upstream stand-in's CPU per request in the sidecar's runs; the thread budget is one thread's time at that rate. A relay meets the goal only within both: its process's CPU within the machine budget, its busiest thread's (the one that receives) within the thread budget. Cores busy = (wrk + server + upstream CPU) / wall time, from the medians.`);
   lines.push('');
-  lines.push(`| spans/request | connections | wrk µs (bare runs / sidecar runs) | upstream µs (sidecar runs) | cores busy bare / sidecar | machine budget | thread budget | sidecar µs |${checkingFloor ? ' checking floor µs |' : ''}`);
-  lines.push(`|---:|---:|---:|---:|---:|---:|---:|---:|${checkingFloor ? '---:|' : ''}`);
+  lines.push(`| spans/request | connections | wrk µs (bare runs / sidecar runs) | upstream µs (sidecar runs) | cores busy bare / sidecar | machine budget | thread budget | bare server's busiest thread µs | sidecar µs: process / busiest thread |${checkingFloor ? ' checking floor µs: process / busiest thread |' : ''}`);
+  lines.push(`|---:|---:|---:|---:|---:|---:|---:|---:|---:|${checkingFloor ? '---:|' : ''}`);
   for (const r of rows) {
     const rate = 0.8 * r.bare.rps;
     const machine = (cores * 1e6) / rate - r.sidecar.wrkCpu - r.sidecar.upstreamCpu;
     const busy = (s) => ((s.wrkCpu + s.cpu + s.upstreamCpu) * s.rps) / 1e6;
     lines.push(
-      `| ${r.label} | ${r.c} | ${r.bare.wrkCpu.toFixed(0)} / ${r.sidecar.wrkCpu.toFixed(0)} | ${r.sidecar.upstreamCpu.toFixed(0)} | ${busy(r.bare).toFixed(2)} / ${busy(r.sidecar).toFixed(2)} | ${machine.toFixed(0)} | ${(1e6 / rate).toFixed(0)} | ${r.sidecar.cpu.toFixed(0)} |${checkingFloor ? ` ${r.checking.cpu.toFixed(0)} |` : ''}`,
+      `| ${r.label} | ${r.c} | ${r.bare.wrkCpu.toFixed(0)} / ${r.sidecar.wrkCpu.toFixed(0)} | ${r.sidecar.upstreamCpu.toFixed(0)} | ${busy(r.bare).toFixed(2)} / ${busy(r.sidecar).toFixed(2)} | ${machine.toFixed(0)} | ${(1e6 / rate).toFixed(0)} | ${r.bare.thread.toFixed(0)} | ${r.sidecar.cpu.toFixed(0)} / ${r.sidecar.thread.toFixed(0)} |${checkingFloor ? ` ${r.checking.cpu.toFixed(0)} / ${r.checking.thread.toFixed(0)} |` : ''}`,
     );
   }
   lines.push('');
