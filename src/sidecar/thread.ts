@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { ERRORS, TracekitError, type ErrorName } from '../errors.js';
 import type { SidecarConfig } from './config.js';
@@ -27,6 +28,23 @@ import type { SidecarConfig } from './config.js';
  * the CPU per request grew from ~95 to 150–190 µs within 15 s.)
  */
 export const SIDECAR_YOUNG_GENERATION_MIB = 16;
+
+/**
+ * The old generation's initial size, MiB: the least V8 lets the sidecar's
+ * old generation grow to before a full mark-compact. V8 reads it when it
+ * creates an isolate, so it is set (as a V8 flag) just before the thread
+ * starts; it does not change the heap of the thread that sets it.
+ *
+ * Why: after the sidecar had been idle for ~9 s (between bursts, as between
+ * the benchmark's rounds), V8 set its old generation's limit to ~10 MB over
+ * the ~15 MB live, and under 26 KB requests then ran a full mark-compact
+ * every ~50 ms from then on (~155 in 9 s of load where a sidecar loaded
+ * without a pause ran 2; --trace-gc). With this floor: 3, and the CPU per
+ * 100-span request went from 84–116 µs back to 63–72 (bench notes in
+ * BENCHMARKS.md, session 7). Neither a larger nor a smaller young generation,
+ * nor --no-memory-reducer, changed it.
+ */
+export const SIDECAR_INITIAL_OLD_GENERATION_MIB = 64;
 
 export interface SidecarThread {
   readonly tcpAddress: { host: string; port: number } | null;
@@ -67,6 +85,7 @@ function rebuildError(error: SerializedError): Error {
 
 /** Starts the sidecar on its own thread; resolves once it listens, rejects with its start-up error. */
 export function startSidecarThread(config: SidecarConfig): Promise<SidecarThread> {
+  setFlagsFromString(`--initial-old-space-size=${SIDECAR_INITIAL_OLD_GENERATION_MIB}`);
   const worker = new Worker(new URL('./thread-main.js', import.meta.url), {
     workerData: { config },
     resourceLimits: { maxYoungGenerationSizeMb: SIDECAR_YOUNG_GENERATION_MIB },
