@@ -30,19 +30,21 @@ import type { SidecarConfig } from './config.js';
 export const SIDECAR_YOUNG_GENERATION_MIB = 16;
 
 /**
- * The old generation's initial size, MiB: the least V8 lets the sidecar's
- * old generation grow to before a full mark-compact. V8 reads it when it
- * creates an isolate, so it is set (as a V8 flag) just before the thread
- * starts; it does not change the heap of the thread that sets it.
+ * The old generation's initial size, MiB (V8's --initial-old-space-size: the
+ * size up to which its old generation grows before the first full
+ * collection). V8 reads it when it creates an isolate, so it is set as a V8
+ * flag just before the thread starts; the heaps of isolates already running
+ * (the process's main thread) keep what they had.
  *
  * Why: after the sidecar had been idle for ~9 s (between bursts, as between
  * the benchmark's rounds), V8 set its old generation's limit to ~10 MB over
  * the ~15 MB live, and under 26 KB requests then ran a full mark-compact
  * every ~50 ms from then on (~155 in 9 s of load where a sidecar loaded
- * without a pause ran 2; --trace-gc). With this floor: 3, and the CPU per
- * 100-span request went from 84–116 µs back to 63–72 (bench notes in
- * BENCHMARKS.md, session 7). Neither a larger nor a smaller young generation,
- * nor --no-memory-reducer, changed it.
+ * without a pause ran 2; --trace-gc). With this set: 3, and the CPU per
+ * 100-span request after a pause went from 91–117 µs to 62–67 (BENCHMARKS.md,
+ * sidecar, session 7). That V8 then keeps the limit higher after a pause is
+ * what was measured, not something V8 documents. Neither a larger nor a
+ * smaller young generation, nor --no-memory-reducer, changed it.
  */
 export const SIDECAR_INITIAL_OLD_GENERATION_MIB = 64;
 
