@@ -53,28 +53,37 @@ export function childPids(pid) {
 }
 
 /**
- * On-CPU nanoseconds used so far by every thread of these processes, from
- * /proc/PID/task/TID/schedstat (nanoseconds, where /proc/PID/stat counts
- * 10 ms ticks). A process or thread that has exited counts what was read
+ * On-CPU nanoseconds used so far by each thread of a process, by thread id,
+ * from /proc/PID/task/TID/schedstat (nanoseconds, where /proc/PID/stat counts
+ * 10 ms ticks). A thread that ends between the listing and its read is left
+ * out; a process that has exited gives an empty map.
+ */
+export function threadCpuNanos(pid) {
+  const threads = new Map();
+  let tasks;
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads; // exited
+  }
+  for (const task of tasks) {
+    try {
+      threads.set(task, Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // thread exited
+    }
+  }
+  return threads;
+}
+
+/**
+ * On-CPU nanoseconds used so far by every thread of these processes
+ * (threadCpuNanos). A process or thread that has exited counts what was read
  * before it went.
  */
 export function cpuNanos(pids) {
   let total = 0;
-  for (const pid of pids) {
-    let tasks;
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // exited
-    }
-    for (const task of tasks) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // thread exited
-      }
-    }
-  }
+  for (const pid of pids) for (const nanos of threadCpuNanos(pid).values()) total += nanos;
   return total;
 }
 

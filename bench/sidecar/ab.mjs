@@ -66,12 +66,12 @@ try {
       for (const name of round % 2 === 0 ? ['baseline', 'current'] : ['current', 'baseline']) {
         const target = builds[name];
         const cpu0 = await cpuSeconds(target.child.pid);
-        const threads0 = await threadCpuSeconds(target.child.pid);
+        const threads0 = threadCpuSeconds(target.child.pid);
         const run = await wrk(target.port, prefix, cell.contentType, script);
         // The last batch of this run goes out (on the batch timeout) and is counted before the next run.
         if (!(await waitForwarded(target.port))) throw new Error(`the ${name} sidecar did not forward everything it accepted within 10 s`);
         const perRequest = (seconds) => (seconds * 1e6) / run.requests;
-        runs[name].push({ rps: run.rps, cpu: perRequest((await cpuSeconds(target.child.pid)) - cpu0), thread: perRequest(busiestThreadSeconds(threads0, await threadCpuSeconds(target.child.pid))) });
+        runs[name].push({ rps: run.rps, cpu: perRequest((await cpuSeconds(target.child.pid)) - cpu0), thread: perRequest(busiestThreadSeconds(threads0, threadCpuSeconds(target.child.pid))) });
       }
     }
     const summary = (list) => ({ rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)), thread: median(list.map((r) => r.thread)) });

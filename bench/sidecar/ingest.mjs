@@ -120,11 +120,11 @@ try {
           // Where the run's forwarded bytes go (a bare server on this machine too), whose CPU the run also costs.
           const forwardTo = { bare: null, sidecar: upstream, relay: floorUpstream, checking: floorUpstream }[which];
           const cpu0 = await cpuSeconds(target.child.pid);
-          const threads0 = await threadCpuSeconds(target.child.pid);
+          const threads0 = threadCpuSeconds(target.child.pid);
           const up0 = forwardTo ? await cpuSeconds(forwardTo.child.pid) : 0;
           const run = await wrk(`http://127.0.0.1:${target.port}/v1/traces`, file, c, duration, contentType);
           run.cpuMicrosPerRequest = (((await cpuSeconds(target.child.pid)) - cpu0) * 1e6) / run.requests;
-          run.threadMicrosPerRequest = (busiestThreadSeconds(threads0, await threadCpuSeconds(target.child.pid)) * 1e6) / run.requests;
+          run.threadMicrosPerRequest = (busiestThreadSeconds(threads0, threadCpuSeconds(target.child.pid)) * 1e6) / run.requests;
           run.upstreamMicrosPerRequest = forwardTo ? (((await cpuSeconds(forwardTo.child.pid)) - up0) * 1e6) / run.requests : 0;
           run.wrkMicrosPerRequest = (run.cpuSeconds * 1e6) / run.requests;
           runs[which].push(run);

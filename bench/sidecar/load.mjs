@@ -2,11 +2,11 @@
 // bodies they post, wrk driving them, and the readings taken around a run
 // (a process's CPU, the sidecar's /metrics). Run after `npm run build`.
 import { spawn } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dbSpansJson, phpExportJson } from './bodies.mjs';
-import { spawnListening } from '../lib/process.mjs';
+import { spawnListening, threadCpuNanos } from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
@@ -133,27 +133,20 @@ export async function wrk({ url, script, bodyPrefix, contentType, connections, s
 
 /** user+system CPU seconds of a process (all its threads: zlib work runs on the libuv pool). */
 export async function cpuSeconds(pid) {
-  return statSeconds(await readFile(`/proc/${pid}/stat`, 'utf8'));
-}
-
-/** utime + stime of a /proc stat line, in seconds (clock ticks of 1/100 s). */
-function statSeconds(stat) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
- * user+system CPU seconds of each thread of a process, by thread id. A server
- * that runs on one thread (the bare server, the sidecar's receiving thread) is
- * as fast as that thread: its CPU per request, not the process's (which adds
- * V8's GC helpers and the libuv pool), is what one thread's time per request
- * bounds.
+ * CPU seconds of each thread of a process so far, by thread id
+ * (threadCpuNanos). A server that runs on one thread (the bare server, the
+ * sidecar's receiving thread) is as fast as that thread: its CPU per request,
+ * not the process's (which adds V8's GC helpers and the libuv pool), is what
+ * one thread's time per request bounds.
  */
-export async function threadCpuSeconds(pid) {
-  const tids = await readdir(`/proc/${pid}/task`);
-  // A thread can end between the listing and the read: it is left out.
-  const entries = await Promise.all(tids.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').then((stat) => [tid, statSeconds(stat)], () => null)));
-  return new Map(entries.filter((e) => e !== null));
+export function threadCpuSeconds(pid) {
+  return new Map([...threadCpuNanos(pid)].map(([tid, nanos]) => [tid, nanos / 1e9]));
 }
 
 /** CPU seconds of the thread that spent the most between two threadCpuSeconds readings. */

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const load = (await import(pathToFileURL(path.join(root, 'bench/sidecar/load.mjs')).href)) as {
   cpuSeconds(pid: number): Promise<number>;
-  threadCpuSeconds(pid: number): Promise<Map<string, number>>;
+  threadCpuSeconds(pid: number): Map<string, number>;
   busiestThreadSeconds(before: Map<string, number>, after: Map<string, number>): number;
 };
 
@@ -31,11 +31,11 @@ describe('bench CPU readings', () => {
     expect((await lines.next()).value).toBe('ready');
     const process0 = await load.cpuSeconds(child.pid!);
     // Node's own threads already (the worker's comes later: a thread missing from the first reading counts from 0).
-    const threads0 = await load.threadCpuSeconds(child.pid!);
+    const threads0 = load.threadCpuSeconds(child.pid!);
     expect(threads0.size).toBeGreaterThan(1);
     child.stdin!.write('go\n');
     expect((await lines.next()).value).toBe('done');
-    const threads1 = await load.threadCpuSeconds(child.pid!);
+    const threads1 = load.threadCpuSeconds(child.pid!);
     const processSeconds = (await load.cpuSeconds(child.pid!)) - process0;
     const busiest = load.busiestThreadSeconds(threads0, threads1);
     child.kill();
