@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Micro-benchmarks of the receiver's hot helpers, run after `npm run build`:
 //   node bench/sidecar/validate.mjs
-// 1. validateProtobuf (walks the wire format, builds nothing) against the
-//    baseline of decoding the same body with protobufjs, side by side.
+// 1. validateProtobuf (walks the wire format, builds nothing; in WebAssembly,
+//    src/otlp/wasm/walk.ts) against the same walk in TypeScript (what it
+//    falls back to) and against decoding the same body with protobufjs, side by side.
 // 2. jsonToProtobuf on a body Buffer (the byte scanner; what the receiver
 //    does) and on a string (JSON.parse + transcodeJson, the route for input
 //    the scanner leaves alone), against the generic protobufjs route the
@@ -15,6 +16,8 @@ import { dbSpansJson, phpExportJson } from './bodies.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { validateProtobuf, jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
+const { validateProtobufInTypeScript, wasmWalker } = await import(path.join(root, 'dist/src/otlp/validate-protobuf.js'));
+if (wasmWalker() === null) throw new Error('dist/wasm/otlp-walk.wasm is missing: run npm run build');
 const type = SIGNALS.traces.requestType;
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
@@ -40,14 +43,15 @@ function time(fn, inputs, iterations) {
 }
 
 const VARIANTS = 16;
-const validatorRows = ['| spans | bytes | validateProtobuf ns | protobufjs decode ns | ratio | validateProtobuf MB/s |', '|---:|---:|---:|---:|---:|---:|'];
+const validatorRows = ['| spans | bytes | validateProtobuf ns (WebAssembly) | TypeScript walk ns | ratio WebAssembly / TypeScript | protobufjs decode ns | ratio validateProtobuf / protobufjs | validateProtobuf MB/s |', '|---:|---:|---:|---:|---:|---:|---:|---:|'];
 for (const spans of [1, 10, 100]) {
   const bodies = Array.from({ length: VARIANTS }, (_, i) => jsonToProtobuf(type, dbSpansJson(spans, spans * 1000 + i)).bytes);
   const bytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / VARIANTS);
   const iterations = Math.max(2000, Math.floor(200_000 / spans));
   const v = time((b) => validateProtobuf(type, b), bodies, iterations);
+  const t = time((b) => validateProtobufInTypeScript(type, b), bodies, iterations);
   const d = time((b) => type.decode(b), bodies, iterations);
-  validatorRows.push(`| ${spans} | ${bytes} | ${v.toFixed(0)} | ${d.toFixed(0)} | ${(v / d).toFixed(2)} | ${((bytes / v) * 1000).toFixed(0)} |`);
+  validatorRows.push(`| ${spans} | ${bytes} | ${v.toFixed(0)} | ${t.toFixed(0)} | ${(v / t).toFixed(2)} | ${d.toFixed(0)} | ${(v / d).toFixed(2)} | ${((bytes / v) * 1000).toFixed(0)} |`);
 }
 
 const jsonRows = ['| body | JSON bytes | jsonToProtobuf (byte scanner) µs | JSON.parse + transcodeJson µs | protobufjs route µs | ratio scanner / protobufjs |', '|---|---:|---:|---:|---:|---:|'];
