@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { ID_FIELDS, ITEM_FIELDS, REQUIRED_FIELDS } from './schema.js';
 
@@ -394,7 +395,14 @@ let walker: WasmWalker | null | undefined;
 export function wasmWalker(): WasmWalker | null {
   if (walker !== undefined) return walker;
   const file = WASM_FILES.find((url) => existsSync(url));
-  walker = file === undefined ? null : instantiate(new Uint8Array(readFileSync(file)) as Uint8Array<ArrayBuffer>);
+  walker = null;
+  if (file === undefined) return walker;
+  try {
+    walker = instantiate(new Uint8Array(readFileSync(file)) as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    // A damaged or stale build costs speed, never an answer: the TypeScript walk takes every body.
+    process.emitWarning(`${fileURLToPath(file)} could not be loaded (${error instanceof Error ? error.message : String(error)}); OTLP/protobuf bodies are checked in TypeScript only`, 'TracekitWarning');
+  }
   return walker;
 }
 

@@ -1,4 +1,9 @@
 import { isUtf8 } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SIGNALS, jsonToProtobuf } from '../../src/otlp/index.js';
 import { validateProtobuf, validateProtobufInTypeScript, wasmWalker } from '../../src/otlp/validate-protobuf.js';
@@ -175,7 +180,44 @@ describe('the WebAssembly walker', () => {
     expect(large.length).toBeGreaterThan(fast!.maxBody);
     expect(validateProtobuf(traces, large)).toEqual({ items: 5000, invalidItems: 0 });
   });
+
+  it('costs speed, never an answer, when the module is missing or damaged: every body is then walked in TypeScript', () => {
+    const expected = JSON.stringify({ items: 3, invalidItems: 0 });
+    const missing = validateWithBuild(null);
+    expect(missing.stdout).toBe(expected);
+    expect(missing.stderr).toBe('');
+    const damaged = validateWithBuild(Buffer.from('not WebAssembly'));
+    expect(damaged.stdout).toBe(expected);
+    expect(damaged.stderr).toMatch(/otlp-walk\.wasm could not be loaded \(.*\); OTLP\/protobuf bodies are checked in TypeScript only/);
+  });
 });
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * Validates a 3-span body with a copy of the build (dist/src/otlp) whose
+ * dist/wasm/otlp-walk.wasm holds `wasm` (or is absent): the counts and stderr.
+ */
+function validateWithBuild(wasm: Buffer | null): { stdout: string; stderr: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tracekit-wasm-'));
+  try {
+    cpSync(path.join(repo, 'dist/src/otlp'), path.join(dir, 'dist/src/otlp'), { recursive: true });
+    symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    if (wasm !== null) {
+      mkdirSync(path.join(dir, 'dist/wasm'));
+      writeFileSync(path.join(dir, 'dist/wasm/otlp-walk.wasm'), wasm);
+    }
+    const body = traceBody(3, 5).toString('base64');
+    const script = `import { validateProtobuf, SIGNALS } from './dist/src/otlp/index.js';
+      process.stdout.write(JSON.stringify(validateProtobuf(SIGNALS.traces.requestType, Buffer.from('${body}', 'base64'))));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+    const { stdout, stderr } = run;
+    return { stdout, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The walker's own verdict on a traces body: its counts, or null where it declines. */
 function walkDirectly(body: Uint8Array) {
