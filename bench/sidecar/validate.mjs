@@ -4,8 +4,9 @@
 // 1. validateProtobuf (walks the wire format, builds nothing; in WebAssembly,
 //    src/otlp/wasm/walk.ts) against the same walk in TypeScript (what it
 //    falls back to) and against decoding the same body with protobufjs, side by side.
-// 2. jsonToProtobuf on a body Buffer (the byte scanner; what the receiver
-//    does) and on a string (JSON.parse + transcodeJson, the route for input
+// 2. jsonToProtobuf on a body Buffer (the byte scanner in WebAssembly,
+//    src/otlp/wasm/scan-json.ts; what the receiver does), the TypeScript byte
+//    scanner it falls back to, and jsonToProtobuf on a string (JSON.parse + transcodeJson, the route for input
 //    the scanner leaves alone), against the generic protobufjs route the
 //    receiver took before: JSON.parse with ids turned into bytes, fromObject, verify,
 //    encode, then validateProtobuf over the result. Bodies include the PHP
@@ -17,7 +18,8 @@ import { dbSpansJson, phpExportJson } from './bodies.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { validateProtobuf, jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
 const { validateProtobufInTypeScript, wasmWalker } = await import(path.join(root, 'dist/src/otlp/validate-protobuf.js'));
-if (wasmWalker() === null) throw new Error('dist/wasm/otlp-walk.wasm is missing: run npm run build');
+const { scanJsonBodyInTypeScript, wasmScanner } = await import(path.join(root, 'dist/src/otlp/transcode-json.js'));
+if (wasmWalker() === null || wasmScanner() === null) throw new Error('dist/wasm/ is missing its modules: run npm run build');
 const type = SIGNALS.traces.requestType;
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
@@ -54,7 +56,7 @@ for (const spans of [1, 10, 100]) {
   validatorRows.push(`| ${spans} | ${bytes} | ${v.toFixed(0)} | ${t.toFixed(0)} | ${(v / t).toFixed(2)} | ${d.toFixed(0)} | ${(v / d).toFixed(2)} | ${((bytes / v) * 1000).toFixed(0)} |`);
 }
 
-const jsonRows = ['| body | JSON bytes | jsonToProtobuf (byte scanner) µs | JSON.parse + transcodeJson µs | protobufjs route µs | ratio scanner / protobufjs |', '|---|---:|---:|---:|---:|---:|'];
+const jsonRows = ['| body | JSON bytes | jsonToProtobuf (byte scanner, WebAssembly) µs | TypeScript byte scanner µs | ratio WebAssembly / TypeScript | JSON.parse + transcodeJson µs | protobufjs route µs | ratio jsonToProtobuf / protobufjs |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
 const cases = [
   ['PHP export, about.php (root span)', (i) => phpExportJson(0, i)],
   ['PHP export, product.php (root + 5 DB spans)', (i) => phpExportJson(5, i)],
@@ -67,10 +69,11 @@ for (const [name, make] of cases) {
   const buffers = texts.map((t) => Buffer.from(t));
   const iterations = Math.max(2000, Math.floor(2_000_000 / bytes));
   const fast = time((b) => jsonToProtobuf(type, b), buffers, iterations);
+  const typescript = time((b) => scanJsonBodyInTypeScript(type, b), buffers, iterations);
   // A string body skips the byte scanner: the route for input it leaves to JSON.parse.
   const parsed = time((b) => jsonToProtobuf(type, b.toString('utf8')), buffers, iterations);
   const slow = time((b) => viaProtobufjs(b.toString('utf8')), buffers, iterations);
-  jsonRows.push(`| ${name} | ${bytes} | ${(fast / 1000).toFixed(1)} | ${(parsed / 1000).toFixed(1)} | ${(slow / 1000).toFixed(1)} | ${(fast / slow).toFixed(2)} |`);
+  jsonRows.push(`| ${name} | ${bytes} | ${(fast / 1000).toFixed(1)} | ${(typescript / 1000).toFixed(1)} | ${(fast / typescript).toFixed(2)} | ${(parsed / 1000).toFixed(1)} | ${(slow / 1000).toFixed(1)} | ${(fast / slow).toFixed(2)} |`);
 }
 
 process.stdout.write(

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
 import { ID_FIELDS, ITEM_FIELDS, REQUIRED_FIELDS } from './schema.js';
 import { MAX_MESSAGE_DEPTH, OtlpDecodeError, type ValidationStats } from './validate-protobuf.js';
+import { loadWasm, wasmConstant } from './wasm-module.js';
 
 /*
  * OTLP/JSON → protobuf in one pass over the parsed document, writing wire
@@ -15,6 +16,7 @@ import { MAX_MESSAGE_DEPTH, OtlpDecodeError, type ValidationStats } from './vali
  */
 
 const enum Kind {
+  // src/otlp/wasm/scan-json.ts reads these values from its field records: keep the numbering in step.
   Message,
   String,
   Bytes,
@@ -716,6 +718,10 @@ const scanOneofsSeen = new Int32Array(MAX_MESSAGE_DEPTH + 2);
  * JSON.parse (see above); it throws nothing of its own.
  */
 function scanJson(root: JsonMessage, body: Buffer): TranscodedRequest | null {
+  return wasmScanner()?.scan(root, body) ?? scanJsonInTypeScript(root, body);
+}
+
+function scanJsonInTypeScript(root: JsonMessage, body: Buffer): TranscodedRequest | null {
   try {
     return scanBytes(root, body);
   } catch (error) {
@@ -1157,6 +1163,119 @@ export function transcodeJson(type: protobuf.Type, document: unknown): Transcode
  */
 export function scanJsonBody(type: protobuf.Type, body: Buffer): TranscodedRequest | null {
   return scanJson(compile(type), body);
+}
+
+/** scanJsonBody without the WebAssembly scanner: the reference it is tested against. */
+export function scanJsonBodyInTypeScript(type: protobuf.Type, body: Buffer): TranscodedRequest | null {
+  return scanJsonInTypeScript(compile(type), body);
+}
+
+// -- the WebAssembly scanner ----------------------------------------------------------
+
+interface WasmScanner {
+  /** scanBytes in WebAssembly (src/otlp/wasm/scan-json.ts): the same bytes and counts, or null where it declines. */
+  scan(root: JsonMessage, body: Buffer): TranscodedRequest | null;
+  /** The largest body it takes; larger ones go to the TypeScript scanner. */
+  readonly maxBody: number;
+}
+
+let scanner: WasmScanner | null | undefined;
+
+/**
+ * The WebAssembly fast path of the byte scanner, or null where it was not
+ * built or cannot be loaded. It takes the scanner's shape of input in about
+ * half its time and declines anything else (bench/sidecar/validate.mjs).
+ */
+export function wasmScanner(): WasmScanner | null {
+  if (scanner === undefined) scanner = loadWasm('otlp-scan-json', 'OTLP/JSON bodies are transcoded in TypeScript only', scannerOf);
+  return scanner;
+}
+
+/** For the tests: the WebAssembly scanner on a body of `type`, alone. */
+export function scanJsonBodyInWasm(type: protobuf.Type, body: Buffer): TranscodedRequest | null {
+  const fast = wasmScanner();
+  if (fast === null) throw new Error('the WebAssembly scanner is not built');
+  return fast.scan(compile(type), body);
+}
+
+function scannerOf(exports: WebAssembly.Exports): WasmScanner {
+  const constant = (name: string) => wasmConstant(exports, name);
+  if (constant('MAX_DEPTH') !== MAX_MESSAGE_DEPTH) throw new Error(`it nests to ${constant('MAX_DEPTH')} levels, the TypeScript scanner to ${MAX_MESSAGE_DEPTH}: rebuild it`);
+  const memory = new Uint8Array((exports.memory as WebAssembly.Memory).buffer);
+  const view = new DataView(memory.buffer);
+  const [first, keys, keyBytes, fields, masks, input, maxBody, output] = ['FIRST', 'KEYS', 'KEY_BYTES', 'FIELDS', 'MASKS', 'IN', 'MAX_IN', 'OUT'].map(constant) as [number, number, number, number, number, number, number, number];
+  const [maxMessages, maxFields, maxKeyBytes] = ['MAX_MESSAGES', 'MAX_FIELDS', 'MAX_KEY_BYTES'].map(constant) as [number, number, number];
+  // Its output is never longer than its input plus 64 bytes (scanBytes says why); a trap past it is caught below.
+  if (output + maxBody + 64 + 8 > memory.length) throw new Error('its memory is smaller than its layout');
+  const scanBody = exports.scan as (root: number, length: number) => number;
+  const items = exports.items as () => number;
+  const invalidItems = exports.invalidItems as () => number;
+
+  // Message indexes; a message's keys and field records are written the first time it is reached, one
+  // record per JSON key (a field's name and its snake_case alias), grouped by the key's first byte.
+  const indexes = new Map<JsonMessage, number>();
+  let records = 0;
+  let keyBytesUsed = 0;
+  const indexOf = (message: JsonMessage): number => {
+    const known = indexes.get(message);
+    if (known !== undefined) return known;
+    if (indexes.size === maxMessages) return -1;
+    const index = indexes.size;
+    indexes.set(message, index);
+    view.setInt32(masks + index * 4, message.requiredMask, true);
+    // This message's records are one block (children reached below are placed after it).
+    let record = records;
+    records += message.byFirstByte.reduce((n, candidates) => n + (candidates?.length ?? 0), 0);
+    if (records > maxFields) throw new Error(`the schema has more JSON keys than its ${maxFields} field records`);
+    for (let byte = 0; byte < 128; byte++) {
+      const candidates = message.byFirstByte[byte] ?? [];
+      view.setUint32(first + (index * 128 + byte) * 4, (record << 8) | candidates.length, true);
+      for (const field of candidates) {
+        const child = field.message === null ? 0 : indexOf(field.message);
+        const at = fields + record * 16;
+        memory[at] = field.kind;
+        memory[at + 1] = field.tag.length;
+        memory[at + 2] = field.tag[0]!;
+        memory[at + 3] = field.tag[1] ?? 0;
+        // A key the scanner must decline: a tag longer than 2 bytes (numbers past 2047), or a message past the table.
+        view.setUint32(at + 4, field.tag.length > 2 || child < 0 ? 0 : field.numberBit, true);
+        view.setUint32(at + 8, field.oneofBit, true);
+        memory[at + 12] = field.requiredBit;
+        memory[at + 13] = field.idLength;
+        memory[at + 14] = (field.repeated ? 1 : 0) | (field.countsItems ? 2 : 0) | (field.packed ? 4 : 0);
+        memory[at + 15] = Math.max(child, 0);
+        // Zero-padded to a multiple of 8: the scanner compares keys a word at a time.
+        const padded = (field.keyBytes.length + 7) & ~7;
+        if (keyBytesUsed + padded > maxKeyBytes) throw new Error(`the schema's JSON keys do not fit its ${maxKeyBytes} bytes for them`);
+        memory.fill(0, keyBytes + keyBytesUsed, keyBytes + keyBytesUsed + padded);
+        memory.set(field.keyBytes, keyBytes + keyBytesUsed);
+        view.setUint32(keys + record * 8, keyBytes + keyBytesUsed, true);
+        view.setUint32(keys + record * 8 + 4, field.keyBytes.length | (record << 16), true);
+        keyBytesUsed += padded;
+        record++;
+      }
+    }
+    return index;
+  };
+
+  return {
+    maxBody,
+    scan(root, body) {
+      const index = indexOf(root);
+      if (index < 0 || body.length > maxBody) return null;
+      memory.set(body, input);
+      let length: number;
+      try {
+        length = scanBody(index, body.length);
+      } catch {
+        return null; // a trap (which the layout rules out): the TypeScript scanner decides
+      }
+      if (length < 0) return null;
+      const bytes = Buffer.allocUnsafeSlow(length);
+      bytes.set(memory.subarray(output, output + length));
+      return { bytes, items: items(), invalidItems: invalidItems() };
+    },
+  };
 }
 
 /** What the writer holds, in an allocation of its own. */

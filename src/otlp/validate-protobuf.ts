@@ -1,8 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { ID_FIELDS, ITEM_FIELDS, REQUIRED_FIELDS } from './schema.js';
+import { loadWasm, wasmConstant } from './wasm-module.js';
 
 /** Thrown for a body that is not a well-formed OTLP message; the receiver answers 400 with its message. */
 export class OtlpDecodeError extends Error {
@@ -367,12 +366,6 @@ function wrongWire(field: FieldRule, found: number): OtlpDecodeError {
 /** What the WebAssembly walker answers for a body it has checked in full and found well-formed. */
 const WASM_VALID = 0;
 
-/**
- * Where `npm run build` puts the walker compiled from src/otlp/wasm/walk.ts:
- * dist/wasm/, seen from dist/src/otlp/ (the build) or src/otlp/ (the tests).
- */
-const WASM_FILES = [new URL('../../wasm/otlp-walk.wasm', import.meta.url), new URL('../../dist/wasm/otlp-walk.wasm', import.meta.url)];
-
 interface WasmWalker {
   /**
    * Walks `bytes` as a `type` message in WebAssembly: its counts when it is
@@ -387,34 +380,25 @@ interface WasmWalker {
 let walker: WasmWalker | null | undefined;
 
 /**
- * The WebAssembly fast path of validateProtobuf, or null where the module was
- * not built. It walks a body about twice as fast as the TypeScript walk and
- * declines whatever is not plainly valid, which that walk then judges and
- * words (bench/sidecar/validate.mjs measures both).
+ * The WebAssembly fast path of validateProtobuf (src/otlp/wasm/walk.ts), or
+ * null where it was not built or cannot be loaded. It walks a body about
+ * twice as fast as the TypeScript walk and declines whatever is not plainly
+ * valid, which that walk then judges and words (bench/sidecar/validate.mjs
+ * measures both).
  */
 export function wasmWalker(): WasmWalker | null {
-  if (walker !== undefined) return walker;
-  const file = WASM_FILES.find((url) => existsSync(url));
-  walker = null;
-  if (file === undefined) return walker;
-  try {
-    walker = instantiate(new Uint8Array(readFileSync(file)) as Uint8Array<ArrayBuffer>);
-  } catch (error) {
-    // A damaged or stale build costs speed, never an answer: the TypeScript walk takes every body.
-    process.emitWarning(`${fileURLToPath(file)} could not be loaded (${error instanceof Error ? error.message : String(error)}); OTLP/protobuf bodies are checked in TypeScript only`, 'TracekitWarning');
-  }
+  if (walker === undefined) walker = loadWasm('otlp-walk', 'OTLP/protobuf bodies are checked in TypeScript only', walkerOf);
   return walker;
 }
 
-function instantiate(code: Uint8Array<ArrayBuffer>): WasmWalker {
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(code), {});
-  const global = (name: string) => (exports[name] as WebAssembly.Global).value as number;
-  if (global('MAX_DEPTH') !== MAX_MESSAGE_DEPTH) throw new Error(`otlp-walk.wasm nests to ${global('MAX_DEPTH')} levels, the TypeScript walk to ${MAX_MESSAGE_DEPTH}: rebuild it`);
+function walkerOf(exports: WebAssembly.Exports): WasmWalker {
+  const constant = (name: string) => wasmConstant(exports, name);
+  if (constant('MAX_DEPTH') !== MAX_MESSAGE_DEPTH) throw new Error(`it nests to ${constant('MAX_DEPTH')} levels, the TypeScript walk to ${MAX_MESSAGE_DEPTH}: rebuild it`);
   // Its memory never grows, so these views stay valid.
   const memory = new Uint8Array((exports.memory as WebAssembly.Memory).buffer);
-  const table = new Uint32Array(memory.buffer, 0, global('MAX_MESSAGES') * 256);
-  const masks = new Int32Array(memory.buffer, table.byteLength, global('MAX_MESSAGES'));
-  const body = global('BODY');
+  const table = new Uint32Array(memory.buffer, 0, constant('MAX_MESSAGES') * 256);
+  const masks = new Int32Array(memory.buffer, table.byteLength, constant('MAX_MESSAGES'));
+  const body = constant('BODY');
   const maxBody = memory.length - body - 8; // walk.ts reads up to 8 bytes past a string's end
   const walkBody = exports.walk as (root: number, length: number) => number;
   const items = exports.items as () => number;

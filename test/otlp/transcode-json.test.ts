@@ -1,11 +1,20 @@
 import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, SIGNALS, jsonToProtobuf, protobufToJson, validateProtobuf } from '../../src/otlp/index.js';
-import { scanJsonBody } from '../../src/otlp/transcode-json.js';
+import { scanJsonBody, scanJsonBodyInTypeScript, scanJsonBodyInWasm, wasmScanner } from '../../src/otlp/transcode-json.js';
 // The bench generators' deterministic PRNG: the same varied documents on every run.
 import { mulberry32 } from '../../bench/lib/prng.mjs';
 
 const traces = SIGNALS.traces.requestType;
+
+/**
+ * The byte scanners: the TypeScript one and its WebAssembly fast path
+ * (src/otlp/wasm/scan-json.ts), each held to the parsed route on its own.
+ */
+const SCANNERS = [
+  ['TypeScript', (type: protobuf.Type, body: Buffer) => scanJsonBodyInTypeScript(type, body)],
+  ['WebAssembly', (type: protobuf.Type, body: Buffer) => scanJsonBodyInWasm(type, body)],
+] as const;
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /** The generic protobufjs route the transcoder replaced: hex ids to bytes, fromObject, verify, encode. */
@@ -95,75 +104,77 @@ describe('OTLP/JSON transcoder', () => {
     expect(spans).toBeGreaterThan(500);
   });
 
-  it('scans plain documents straight from their bytes, writing exactly what the parsed route writes', () => {
-    for (let seed = 1; seed <= 200; seed++) {
-      const doc = randomDoc(seed, true);
-      for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, seed % 4)]) {
-        const viaParse = jsonToProtobuf(traces, text);
-        const scanned = scanJsonBody(traces, Buffer.from(text));
-        expect(scanned, `seed ${seed}`).not.toBeNull();
-        expect(scanned!.bytes.equals(viaParse.bytes), `seed ${seed}`).toBe(true);
-        expect({ items: scanned!.items, invalidItems: scanned!.invalidItems }).toEqual({ items: viaParse.items, invalidItems: viaParse.invalidItems });
+  describe.each(SCANNERS)('the %s byte scanner', (_, scan) => {
+    it('scans plain documents straight from their bytes, writing exactly what the parsed route writes', () => {
+      for (let seed = 1; seed <= 200; seed++) {
+        const doc = randomDoc(seed, true);
+        for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, seed % 4)]) {
+          const viaParse = jsonToProtobuf(traces, text);
+          const scanned = scan(traces, Buffer.from(text));
+          expect(scanned, `seed ${seed}`).not.toBeNull();
+          expect(scanned!.bytes.equals(viaParse.bytes), `seed ${seed}`).toBe(true);
+          expect({ items: scanned!.items, invalidItems: scanned!.invalidItems }).toEqual({ items: viaParse.items, invalidItems: viaParse.invalidItems });
+        }
       }
-    }
-  });
+    });
 
-  it('scans every 64-bit decimal form as the parsed route reads it, and leaves it those out of range', () => {
-    const span = (fields: string) => `{"resourceSpans":[{"scopeSpans":[{"spans":[{${fields}}]}]}]}`;
-    // startTimeUnixNano is fixed64 (unsigned), intValue int64 (signed).
-    const unsigned = (value: string) => span(`"startTimeUnixNano":"${value}"`);
-    const signed = (value: string) => span(`"attributes":[{"key":"k","value":{"intValue":"${value}"}}]`);
-    const both = ['0', '7', '0007', '999999999999999', '1000000000000000', '1234567890123456789', '9223372036854775807', '00000000000000000001', '4294967295', '4294967296'];
-    const signedOnly = ['-0', '-1', '-4294967296', '-9223372036854775808'];
-    const unsignedOnly = ['9223372036854775808', '18446744073709551615'];
-    const neither = ['18446744073709551616', '99999999999999999999', '-9223372036854775809', '000000000000000000001', '', '-', '1.5', '1e3', ' 1', '+1'];
-    for (const value of [...both, ...signedOnly, ...unsignedOnly, ...neither]) {
-      for (const [text, takes] of [
-        [unsigned(value), both.includes(value) || unsignedOnly.includes(value)],
-        [signed(value), both.includes(value) || signedOnly.includes(value)],
-      ] as const) {
-        const scanned = scanJsonBody(traces, Buffer.from(text));
-        expect(scanned !== null, text).toBe(takes);
-        if (scanned) expect(scanned.bytes.equals(jsonToProtobuf(traces, text).bytes), text).toBe(true);
-      }
-    }
-  });
-
-  it('copies strings four bytes at a time and stops at every kind of byte that needs a look, wherever it falls', () => {
-    const doc = (name: string) => `{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"${name}"}]}]}]}`;
-    // As JSON text: escapes the scanner decodes, UTF-8 it copies, and what it leaves to JSON.parse (null).
-    const specials: [string, boolean][] = [['\\"', true], ['\\\\', true], ['\\n', true], ['\\/', true], ['é', true], ['🚀', true], ['\\u0041', false], ['\u0001', false]];
-    for (let length = 0; length <= 12; length++) {
-      for (let at = 0; at <= length; at++) {
-        for (const [special, takes] of specials) {
-          const text = doc(`${'a'.repeat(at)}${special}${'b'.repeat(length - at)}`);
-          const scanned = scanJsonBody(traces, Buffer.from(text));
+    it('scans every 64-bit decimal form as the parsed route reads it, and leaves it those out of range', () => {
+      const span = (fields: string) => `{"resourceSpans":[{"scopeSpans":[{"spans":[{${fields}}]}]}]}`;
+      // startTimeUnixNano is fixed64 (unsigned), intValue int64 (signed).
+      const unsigned = (value: string) => span(`"startTimeUnixNano":"${value}"`);
+      const signed = (value: string) => span(`"attributes":[{"key":"k","value":{"intValue":"${value}"}}]`);
+      const both = ['0', '7', '0007', '999999999999999', '1000000000000000', '1234567890123456789', '9223372036854775807', '00000000000000000001', '4294967295', '4294967296'];
+      const signedOnly = ['-0', '-1', '-4294967296', '-9223372036854775808'];
+      const unsignedOnly = ['9223372036854775808', '18446744073709551615'];
+      const neither = ['18446744073709551616', '99999999999999999999', '-9223372036854775809', '000000000000000000001', '', '-', '1.5', '1e3', ' 1', '+1'];
+      for (const value of [...both, ...signedOnly, ...unsignedOnly, ...neither]) {
+        for (const [text, takes] of [
+          [unsigned(value), both.includes(value) || unsignedOnly.includes(value)],
+          [signed(value), both.includes(value) || signedOnly.includes(value)],
+        ] as const) {
+          const scanned = scan(traces, Buffer.from(text));
           expect(scanned !== null, text).toBe(takes);
           if (scanned) expect(scanned.bytes.equals(jsonToProtobuf(traces, text).bytes), text).toBe(true);
         }
       }
-    }
-  });
+    });
 
-  it('never takes what the parsed route refuses, nor writes other bytes, on documents damaged at random', () => {
-    const rnd = mulberry32(7);
-    const noise = '{}[]:,"\\ 0123456789-.aeflnrstu\n';
-    let taken = 0;
-    for (let seed = 1; seed <= 40; seed++) {
-      const text = JSON.stringify(randomDoc(seed, true));
-      for (let round = 0; round < 150; round++) {
-        const at = Math.floor(rnd() * text.length);
-        const damaged = round % 3 === 0 ? text.slice(0, at) : round % 3 === 1 ? text.slice(0, at) + noise[Math.floor(rnd() * noise.length)] + text.slice(at + 1) : text.slice(0, at) + text.slice(at + 1);
-        const scanned = scanJsonBody(traces, Buffer.from(damaged));
-        if (scanned === null) continue;
-        taken++;
-        const parsed = jsonToProtobuf(traces, damaged);
-        expect(scanned.bytes.equals(parsed.bytes), damaged).toBe(true);
-        expect({ items: scanned.items, invalidItems: scanned.invalidItems }).toEqual({ items: parsed.items, invalidItems: parsed.invalidItems });
+    it('copies strings a word at a time and stops at every kind of byte that needs a look, wherever it falls', () => {
+      const doc = (name: string) => `{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"${name}"}]}]}]}`;
+      // As JSON text: escapes the scanner decodes, UTF-8 it copies, and what it leaves to JSON.parse (null).
+      const specials: [string, boolean][] = [['\\"', true], ['\\\\', true], ['\\n', true], ['\\/', true], ['é', true], ['🚀', true], ['\\u0041', false], ['\u0001', false]];
+      for (let length = 0; length <= 20; length++) {
+        for (let at = 0; at <= length; at++) {
+          for (const [special, takes] of specials) {
+            const text = doc(`${'a'.repeat(at)}${special}${'b'.repeat(length - at)}`);
+            const scanned = scan(traces, Buffer.from(text));
+            expect(scanned !== null, text).toBe(takes);
+            if (scanned) expect(scanned.bytes.equals(jsonToProtobuf(traces, text).bytes), text).toBe(true);
+          }
+        }
       }
-    }
-    // Some damage leaves valid documents (a digit for a digit, a space): those are taken and compared above.
-    expect(taken).toBeGreaterThan(100);
+    });
+
+    it('never takes what the parsed route refuses, nor writes other bytes, on documents damaged at random', () => {
+      const rnd = mulberry32(7);
+      const noise = '{}[]:,"\\ 0123456789-.aeflnrstu\n';
+      let taken = 0;
+      for (let seed = 1; seed <= 40; seed++) {
+        const text = JSON.stringify(randomDoc(seed, true));
+        for (let round = 0; round < 150; round++) {
+          const at = Math.floor(rnd() * text.length);
+          const damaged = round % 3 === 0 ? text.slice(0, at) : round % 3 === 1 ? text.slice(0, at) + noise[Math.floor(rnd() * noise.length)] + text.slice(at + 1) : text.slice(0, at) + text.slice(at + 1);
+          const scanned = scan(traces, Buffer.from(damaged));
+          if (scanned === null) continue;
+          taken++;
+          const parsed = jsonToProtobuf(traces, damaged);
+          expect(scanned.bytes.equals(parsed.bytes), damaged).toBe(true);
+          expect({ items: scanned.items, invalidItems: scanned.invalidItems }).toEqual({ items: parsed.items, invalidItems: parsed.invalidItems });
+        }
+      }
+      // Some damage leaves valid documents (a digit for a digit, a space): those are taken and compared above.
+      expect(taken).toBeGreaterThan(100);
+    });
   });
 
   it('leaves to JSON.parse what the byte scanner does not take, with the same result', () => {

@@ -181,43 +181,46 @@ describe('the WebAssembly walker', () => {
     expect(validateProtobuf(traces, large)).toEqual({ items: 5000, invalidItems: 0 });
   });
 
-  it('costs speed, never an answer, when the module is missing or damaged: every body is then walked in TypeScript', () => {
-    const expected = JSON.stringify({ items: 3, invalidItems: 0 });
-    const missing = validateWithBuild(null);
+  it('costs speed, never an answer, when a module is missing or damaged: the TypeScript walk and scanner then take every body', () => {
+    const expected = JSON.stringify({ checked: { items: 3, invalidItems: 0 }, transcoded: Buffer.from(jsonToProtobuf(traces, JSON_BODY).bytes).toString('hex') });
+    const missing = runWithModules({ 'otlp-walk': null, 'otlp-scan-json': null });
     expect(missing.stdout).toBe(expected);
     expect(missing.stderr).toBe('');
-    const damaged = validateWithBuild(Buffer.from('not WebAssembly'));
+    const damaged = runWithModules({ 'otlp-walk': Buffer.from('not WebAssembly'), 'otlp-scan-json': Buffer.from('\0asm') });
     expect(damaged.stdout).toBe(expected);
     expect(damaged.stderr).toMatch(/otlp-walk\.wasm could not be loaded \(.*\); OTLP\/protobuf bodies are checked in TypeScript only/);
+    expect(damaged.stderr).toMatch(/otlp-scan-json\.wasm could not be loaded \(.*\); OTLP\/JSON bodies are transcoded in TypeScript only/);
   });
 });
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * Validates a 3-span body with a copy of the build (dist/src/otlp) whose
- * dist/wasm/otlp-walk.wasm holds `wasm` (or is absent): the counts and stderr.
+ * Runs a copy of the build (dist/src/otlp) whose dist/wasm/ holds these
+ * modules (absent where null): it validates a 3-span protobuf body and
+ * transcodes a 1-span OTLP/JSON body, printing both results.
  */
-function validateWithBuild(wasm: Buffer | null): { stdout: string; stderr: string } {
+function runWithModules(modules: Record<string, Buffer | null>): { stdout: string; stderr: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tracekit-wasm-'));
   try {
     cpSync(path.join(repo, 'dist/src/otlp'), path.join(dir, 'dist/src/otlp'), { recursive: true });
     symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
     writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
-    if (wasm !== null) {
-      mkdirSync(path.join(dir, 'dist/wasm'));
-      writeFileSync(path.join(dir, 'dist/wasm/otlp-walk.wasm'), wasm);
-    }
-    const body = traceBody(3, 5).toString('base64');
-    const script = `import { validateProtobuf, SIGNALS } from './dist/src/otlp/index.js';
-      process.stdout.write(JSON.stringify(validateProtobuf(SIGNALS.traces.requestType, Buffer.from('${body}', 'base64'))));`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
-    const { stdout, stderr } = run;
+    mkdirSync(path.join(dir, 'dist/wasm'));
+    for (const [name, code] of Object.entries(modules)) if (code !== null) writeFileSync(path.join(dir, 'dist/wasm', `${name}.wasm`), code);
+    const script = `import { validateProtobuf, jsonToProtobuf, SIGNALS } from './dist/src/otlp/index.js';
+      const type = SIGNALS.traces.requestType;
+      const checked = validateProtobuf(type, Buffer.from('${traceBody(3, 5).toString('base64')}', 'base64'));
+      const transcoded = jsonToProtobuf(type, Buffer.from(${JSON.stringify(JSON_BODY)}));
+      process.stdout.write(JSON.stringify({ checked, transcoded: transcoded.bytes.toString('hex') }));`;
+    const { stdout, stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
     return { stdout, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const JSON_BODY = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '01'.repeat(16), spanId: '02'.repeat(8), name: 'GET /', kind: 2, startTimeUnixNano: '1700000000000000000' }] }] }] });
 
 /** The walker's own verdict on a traces body: its counts, or null where it declines. */
 function walkDirectly(body: Uint8Array) {
