@@ -3,7 +3,7 @@
 //
 //   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--spans 1,10,100]
 //                                 [--connections 1,8,32] [--compression gzip|none] [--gzip-level N] [--no-php] [--quick]
-//                                 [--floor] [--checking-floor]
+//                                 [--floor] [--checking-floor] [--bare-old-space MiB]
 //
 // 1. Ingest: wrk POSTs the same OTLP/protobuf bodies (and, last, OTLP/JSON
 //    bodies shaped like the PHP bootstrap's export) to (a) a bare Node HTTP
@@ -21,6 +21,12 @@
 // (d) the same relay on the sidecar's HTTP/1.1 server checking every body with
 // the sidecar's own checkers before answering (relay-floor.mjs `check`): what
 // a relay that validates before it accepts reaches with those checkers.
+// --bare-old-space MiB starts the bare server with V8's
+// --initial-old-space-size=MiB, the floor the sidecar's thread starts with
+// (src/sidecar/thread.ts): without it, a bare server left idle for ~9 s
+// between its runs (as with --floor and --checking-floor in the rounds) can
+// spend much of its next run in full GCs, which makes it slower and the
+// ratio look better than the sidecar earns.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -92,7 +98,9 @@ const script = await writePostScript(dir);
 const sinkScript = path.join(root, 'bench/sidecar/sink.mjs');
 const tracekit = path.join(root, 'bin/tracekit.js');
 
-const baseline = await start([sinkScript, '0']);
+const bareOldSpace = flag('bare-old-space', undefined);
+if (bareOldSpace !== undefined && !(Number.isInteger(Number(bareOldSpace)) && Number(bareOldSpace) > 0)) throw new Error(`--bare-old-space expects a size in MiB (a positive integer), found '${bareOldSpace}'`);
+const baseline = await start([...(bareOldSpace === undefined ? [] : [`--initial-old-space-size=${Number(bareOldSpace)}`]), sinkScript, '0']);
 const upstream = await start([sinkScript, '0']);
 // The relay floor forwards to its own upstream, so that the sidecar's upstream counts stay its own.
 const floorUpstream = floor || checkingFloor ? await start([sinkScript, '0']) : null;
@@ -213,7 +221,7 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? ['relay floor'] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? ['relay floor'] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}; bare server ${bareOldSpace === undefined ? 'with V8 defaults' : `with --initial-old-space-size=${bareOldSpace}`}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
 lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}${checkingFloor ? ' checking floor req/s | checking floor ratio | checking floor CPU µs/request |' : ''}`);

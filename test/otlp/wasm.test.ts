@@ -10,7 +10,9 @@ import { validateProtobuf, validateProtobufInTypeScript, wasmWalker } from '../.
 
 // The WebAssembly walker (src/otlp/wasm/walk.ts) is validateProtobuf's fast
 // path: it may only say "valid" (with the TypeScript walk's counts) or decline.
-// These tests hold it to the TypeScript walk, the reference.
+// These tests hold it to the TypeScript walk, the reference. (The WebAssembly
+// JSON scanner is held to the TypeScript scanner in transcode-json.test.ts;
+// the last test here covers both modules missing or damaged.)
 
 const traces = SIGNALS.traces.requestType;
 
