@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+// The bench generators' deterministic PRNG: a failing case can be replayed.
+import { mulberry32 } from '../../bench/lib/prng.mjs';
 import { SIGNALS, jsonToProtobuf } from '../../src/otlp/index.js';
 import { validateProtobuf, validateProtobufInTypeScript, wasmWalker } from '../../src/otlp/validate-protobuf.js';
 
@@ -16,23 +18,11 @@ import { validateProtobuf, validateProtobufInTypeScript, wasmWalker } from '../.
 
 const traces = SIGNALS.traces.requestType;
 
-/** A deterministic generator (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hex = (next: () => number, bytes: number) => Array.from({ length: bytes }, () => Math.floor(next() * 256).toString(16).padStart(2, '0')).join('');
 
 /** An export of `spans` spans with attributes of every value type, events, links and a status. */
 function traceBody(spans: number, seed: number): Buffer {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const doc = {
     resourceSpans: [
       {
@@ -123,7 +113,7 @@ describe('the WebAssembly walker', () => {
   });
 
   it('agrees with the TypeScript walk on 6,000 damaged bodies: flipped bytes, cuts and inserted bytes', () => {
-    const next = random(2026);
+    const next = mulberry32(2026);
     const bodies = [traceBody(3, 1), traceBody(12, 2), Buffer.from(jsonToProtobuf(SIGNALS.metrics.requestType, JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', histogram: { dataPoints: [{ count: '3', bucketCounts: ['1', '2'], explicitBounds: [0.5] }] } }] }] }] })).bytes)];
     let acceptedByWalker = 0;
     for (let i = 0; i < 6000; i++) {
@@ -146,7 +136,7 @@ describe('the WebAssembly walker', () => {
   });
 
   it('judges UTF-8 as Node does, for strings of every length up to 24 and in every position, including a short string before bytes above 0x7f', () => {
-    const next = random(99);
+    const next = mulberry32(99);
     const pieces = [[0x41], [0x7f], [0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x9a, 0x80], [0x80], [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xe0, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xed, 0x9f, 0xbf], [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xff], [0xe2, 0x82], [0xf0, 0x9f, 0x9a], [0xc3]];
     let valid = 0;
     let invalid = 0;

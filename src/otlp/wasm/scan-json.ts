@@ -10,7 +10,9 @@
 // the TypeScript scanner, then JSON.parse and the transcoder, take in turn.
 // So this module never has to word an error.
 
-import { isUtf8 } from './utf8';
+import { isUtf8, setCounts } from './shared';
+
+export { items, invalidItems } from './shared';
 
 export const MAX_MESSAGES: u32 = 64;
 export const MAX_FIELDS: u32 = 1024;
@@ -59,17 +61,6 @@ const COUNTS_ITEMS: u32 = 2;
 const PACKED: u32 = 4;
 
 export const DECLINED: i32 = -1;
-
-let itemCount: u32 = 0;
-let invalidItemCount: u32 = 0;
-
-export function items(): u32 {
-  return itemCount;
-}
-
-export function invalidItems(): u32 {
-  return invalidItemCount;
-}
 
 // @ts-ignore: decorator
 @inline
@@ -434,8 +425,7 @@ export function scan(root: u32, n: u32): i32 {
       if (depth == 1) {
         while (i < end && isSpace(load<u8>(i))) i++;
         if (i != end || o - OUT > n + 64) return DECLINED;
-        itemCount = found;
-        invalidItemCount = invalid;
+        setCounts(found, invalid);
         return <i32>(o - OUT);
       }
       depth--;

@@ -9,7 +9,9 @@
 // walker, which either accepts it or names what is wrong. So this module never
 // has to word an error, and a body it declines costs one more walk, nothing else.
 
-import { isUtf8 } from './utf8';
+import { isUtf8, setCounts } from './shared';
+
+export { items, invalidItems } from './shared';
 
 /** Rule table: per message (up to MAX_MESSAGES), one u32 entry per one- or two-byte tag below 256 (field numbers 0–31). */
 const TABLE: u32 = 0;
@@ -40,17 +42,6 @@ const SKIP_LEN: u32 = 10;
 
 export const VALID: i32 = 0;
 export const DECLINED: i32 = 1;
-
-let itemCount: u32 = 0;
-let invalidItemCount: u32 = 0;
-
-export function items(): u32 {
-  return itemCount;
-}
-
-export function invalidItems(): u32 {
-  return invalidItemCount;
-}
 
 /** Walks `length` bytes at BODY as message `root`; VALID (counts in items() / invalidItems()) or DECLINED. */
 export function walk(root: u32, length: u32): i32 {
@@ -153,7 +144,6 @@ export function walk(root: u32, length: u32): i32 {
     }
     pos = fieldEnd;
   }
-  itemCount = found;
-  invalidItemCount = invalid;
+  setCounts(found, invalid);
   return VALID;
 }

@@ -1,5 +1,24 @@
 // AssemblyScript: what the WebAssembly walker and JSON scanner share.
 
+let itemCount: u32 = 0;
+let invalidItemCount: u32 = 0;
+
+/** Items (spans, data points, log records) in the last input taken; each module re-exports it. */
+export function items(): u32 {
+  return itemCount;
+}
+
+/** Items among them that lack a required field. */
+export function invalidItems(): u32 {
+  return invalidItemCount;
+}
+
+/** Records the counts of an input taken, for items() and invalidItems(). */
+export function setCounts(found: u32, invalid: u32): void {
+  itemCount = found;
+  invalidItemCount = invalid;
+}
+
 /**
  * UTF-8 as RFC 3629 defines it (no overlong forms, no surrogates, nothing above
  * U+10FFFF). Most strings are short ASCII: 8 bytes at a time, the last 1–7 read
