@@ -1219,14 +1219,18 @@ function scannerOf(exports: WebAssembly.Exports): WasmScanner {
   const indexOf = (message: JsonMessage): number => {
     const known = indexes.get(message);
     if (known !== undefined) return known;
-    if (indexes.size === maxMessages) return -1;
+    // A message past the tables' room is never taken: the scanner declines where it appears.
+    const fieldsOf = message.byFirstByte.flatMap((candidates) => candidates ?? []);
+    const keyRoom = fieldsOf.reduce((n, field) => n + ((field.keyBytes.length + 7) & ~7), 0);
+    if (indexes.size === maxMessages || records + fieldsOf.length > maxFields || keyBytesUsed + keyRoom > maxKeyBytes) return -1;
     const index = indexes.size;
     indexes.set(message, index);
     view.setInt32(masks + index * 4, message.requiredMask, true);
-    // This message's records are one block (children reached below are placed after it).
+    // This message's records and key bytes are one block each (children reached below are placed after).
     let record = records;
-    records += message.byFirstByte.reduce((n, candidates) => n + (candidates?.length ?? 0), 0);
-    if (records > maxFields) throw new Error(`the schema has more JSON keys than its ${maxFields} field records`);
+    records += fieldsOf.length;
+    let keyAt = keyBytes + keyBytesUsed;
+    keyBytesUsed += keyRoom;
     for (let byte = 0; byte < 128; byte++) {
       const candidates = message.byFirstByte[byte] ?? [];
       view.setUint32(first + (index * 128 + byte) * 4, (record << 8) | candidates.length, true);
@@ -1246,12 +1250,11 @@ function scannerOf(exports: WebAssembly.Exports): WasmScanner {
         memory[at + 15] = Math.max(child, 0);
         // Zero-padded to a multiple of 8: the scanner compares keys a word at a time.
         const padded = (field.keyBytes.length + 7) & ~7;
-        if (keyBytesUsed + padded > maxKeyBytes) throw new Error(`the schema's JSON keys do not fit its ${maxKeyBytes} bytes for them`);
-        memory.fill(0, keyBytes + keyBytesUsed, keyBytes + keyBytesUsed + padded);
-        memory.set(field.keyBytes, keyBytes + keyBytesUsed);
-        view.setUint32(keys + record * 8, keyBytes + keyBytesUsed, true);
+        memory.fill(0, keyAt, keyAt + padded);
+        memory.set(field.keyBytes, keyAt);
+        view.setUint32(keys + record * 8, keyAt, true);
         view.setUint32(keys + record * 8 + 4, field.keyBytes.length | (record << 16), true);
-        keyBytesUsed += padded;
+        keyAt += padded;
         record++;
       }
     }

@@ -440,7 +440,8 @@ function entryOf(rule: MessageRule, tag: number, indexOf: (rule: MessageRule) =>
       return action | (field.countsItems ? 16 : 0) | (child << 8);
     }
     case Action.Bytes:
-      if (field.idLength > 0xff || field.requiredBit > 0xff) throw new Error(`${field.name} does not fit the WebAssembly rule table`);
+      // A field whose rule does not fit the entry is declined where it appears (none in OTLP).
+      if (field.idLength > 0xff || field.requiredBit > 0xff) return Action.Malformed;
       return action | (field.utf8 ? 32 : 0) | (field.idLength << 8) | (field.requiredBit << 16);
     case Action.Packed:
       return action | (field.wireType << 8);
