@@ -177,6 +177,18 @@ describe('OTLP/JSON transcoder', () => {
     });
   });
 
+  it('leaves bodies larger than the memory of the WebAssembly scanner to the TypeScript scanner, with the same bytes', () => {
+    const text = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'x'.repeat(wasmScanner()!.maxBody) }] }] }] });
+    expect(scanJsonBodyInWasm(traces, Buffer.from(text))).toBeNull();
+    const scanned = scanJsonBody(traces, Buffer.from(text));
+    expect(scanned).not.toBeNull();
+    expect(scanned!.bytes.equals(scanJsonBodyInTypeScript(traces, Buffer.from(text))!.bytes)).toBe(true);
+    // One byte under the bound (the same document, a shorter name) is the WebAssembly scanner's own.
+    const fits = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'x'.repeat(wasmScanner()!.maxBody - (text.length - wasmScanner()!.maxBody)) }] }] }] });
+    expect(Buffer.byteLength(fits)).toBe(wasmScanner()!.maxBody);
+    expect(scanJsonBodyInWasm(traces, Buffer.from(fits))!.bytes.equals(scanJsonBodyInTypeScript(traces, Buffer.from(fits))!.bytes)).toBe(true);
+  });
+
   it('leaves to JSON.parse what the byte scanner does not take, with the same result', () => {
     const base = (fields: Record<string, unknown>) => ({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'n', ...fields }] }] }] });
     const texts = [
