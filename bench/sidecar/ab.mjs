@@ -2,7 +2,7 @@
 // Side-by-side comparison of two builds of `tracekit sidecar` under the same
 // load: a baseline checkout (e.g. `git archive <commit> | tar -x -C DIR`,
 // node_modules linked, `npx tsc -p tsconfig.build.json`) against this one.
-// Both sidecars run at once, forwarding to one bare sink; for each cell
+// Both sidecars run at once, each forwarding to its own bare sink; for each cell
 // (OTLP/protobuf bodies of 1, 10 and 100 DB spans, the PHP bootstrap's
 // OTLP/JSON export — bench/sidecar/bodies.mjs) wrk loads one, then the other,
 // alternating which goes first, so both share the machine's drift (after an
@@ -11,7 +11,9 @@
 // system of the whole process from /proc, read after its last batch went out),
 // and current/baseline of the CPU; the same for the busiest thread alone (the
 // one that receives: it sets how many requests the sidecar takes per second,
-// while the process's CPU also counts V8's GC helpers and any other thread).
+// while the process's CPU also counts V8's GC helpers and any other thread);
+// and the CPU its sink spent per request (how the sidecar writes upstream
+// changes what receiving costs the collector).
 // On a shared machine req/s moves with the contention; CPU per request is the
 // steadier figure.
 //
@@ -49,11 +51,11 @@ const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-sidecar-ab-'));
 const script = await writePostScript(dir);
 
-const sink = await start([path.join(root, 'bench/sidecar/sink.mjs'), '0']);
-const sidecarArgs = ['sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${sink.port}`, '--log-level', 'warn'];
+const sinks = { baseline: await start([path.join(root, 'bench/sidecar/sink.mjs'), '0']), current: await start([path.join(root, 'bench/sidecar/sink.mjs'), '0']) };
+const sidecarArgs = (sink) => ['sidecar', '--listen', '127.0.0.1:0', '--no-socket', '--upstream', `http://127.0.0.1:${sink.port}`, '--log-level', 'warn'];
 const builds = {
-  baseline: await start([path.join(baselineDir, 'bin/tracekit.js'), ...sidecarArgs]),
-  current: await start([path.join(root, 'bin/tracekit.js'), ...sidecarArgs]),
+  baseline: await start([path.join(baselineDir, 'bin/tracekit.js'), ...sidecarArgs(sinks.baseline)]),
+  current: await start([path.join(root, 'bin/tracekit.js'), ...sidecarArgs(sinks.current)]),
 };
 const rows = [];
 try {
@@ -66,33 +68,39 @@ try {
       for (const name of round % 2 === 0 ? ['baseline', 'current'] : ['current', 'baseline']) {
         const target = builds[name];
         const cpu0 = await cpuSeconds(target.child.pid);
+        const sinkCpu0 = await cpuSeconds(sinks[name].child.pid);
         const threads0 = threadCpuSeconds(target.child.pid);
         const run = await wrk(target.port, prefix, cell.contentType, script);
         // The last batch of this run goes out (on the batch timeout) and is counted before the next run.
         if (!(await waitForwarded(target.port))) throw new Error(`the ${name} sidecar did not forward everything it accepted within 10 s`);
         const perRequest = (seconds) => (seconds * 1e6) / run.requests;
-        runs[name].push({ rps: run.rps, cpu: perRequest((await cpuSeconds(target.child.pid)) - cpu0), thread: perRequest(busiestThreadSeconds(threads0, threadCpuSeconds(target.child.pid))) });
+        runs[name].push({
+          rps: run.rps,
+          cpu: perRequest((await cpuSeconds(target.child.pid)) - cpu0),
+          thread: perRequest(busiestThreadSeconds(threads0, threadCpuSeconds(target.child.pid))),
+          sink: perRequest((await cpuSeconds(sinks[name].child.pid)) - sinkCpu0),
+        });
       }
     }
-    const summary = (list) => ({ rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)), thread: median(list.map((r) => r.thread)) });
+    const summary = (list) => ({ rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)), thread: median(list.map((r) => r.thread)), sink: median(list.map((r) => r.sink)) });
     rows.push({ label: cell.label, baseline: summary(runs.baseline), current: summary(runs.current) });
     const r = rows.at(-1);
     process.stderr.write(`${cell.label}: CPU µs/request baseline ${r.baseline.cpu.toFixed(1)}, current ${r.current.cpu.toFixed(1)}; busiest thread ${r.baseline.thread.toFixed(1)}, ${r.current.thread.toFixed(1)}\n`);
   }
 } finally {
   for (const b of Object.values(builds)) await stopChild(b.child);
-  await stopChild(sink.child);
+  for (const s of Object.values(sinks)) await stopChild(s.child);
   await rm(dir, { recursive: true, force: true });
 }
 
 const lines = [
   `Run: \`node bench/sidecar/ab.mjs ${args.join(' ')}\` on ${new Date().toISOString()}, Node ${process.version}, wrk -c${connections} ${duration}s per run, ${rounds} rounds alternating baseline/current, medians; load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
   '',
-  '| spans/request | baseline req/s | current req/s | baseline CPU µs/request | current CPU µs/request | CPU current/baseline | busiest thread µs/request baseline / current | busiest thread current/baseline |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  '| spans/request | baseline req/s | current req/s | baseline CPU µs/request | current CPU µs/request | CPU current/baseline | busiest thread µs/request baseline / current | busiest thread current/baseline | sink CPU µs/request baseline / current |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.label} | ${r.baseline.rps.toFixed(0)} | ${r.current.rps.toFixed(0)} | ${r.baseline.cpu.toFixed(1)} | ${r.current.cpu.toFixed(1)} | ${(r.current.cpu / r.baseline.cpu).toFixed(2)} | ${r.baseline.thread.toFixed(1)} / ${r.current.thread.toFixed(1)} | ${(r.current.thread / r.baseline.thread).toFixed(2)} |`,
+      `| ${r.label} | ${r.baseline.rps.toFixed(0)} | ${r.current.rps.toFixed(0)} | ${r.baseline.cpu.toFixed(1)} | ${r.current.cpu.toFixed(1)} | ${(r.current.cpu / r.baseline.cpu).toFixed(2)} | ${r.baseline.thread.toFixed(1)} / ${r.current.thread.toFixed(1)} | ${(r.current.thread / r.baseline.thread).toFixed(2)} | ${r.baseline.sink.toFixed(1)} / ${r.current.sink.toFixed(1)} |`,
   ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
