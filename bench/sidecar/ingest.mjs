@@ -3,7 +3,7 @@
 //
 //   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--spans 1,10,100]
 //                                 [--connections 1,8,32] [--compression gzip|none] [--gzip-level N] [--no-php] [--quick]
-//                                 [--floor] [--checking-floor] [--bare-old-space MiB]
+//                                 [--floor] [--checking-floor] [--bare-old-space MiB] [--malloc steady|default]
 //
 // 1. Ingest: wrk POSTs the same OTLP/protobuf bodies (and, last, OTLP/JSON
 //    bodies shaped like the PHP bootstrap's export) to (a) a bare Node HTTP
@@ -27,11 +27,21 @@
 // between its runs (as with --floor and --checking-floor in the rounds) can
 // spend much of its next run in full GCs, which makes it slower and the
 // ratio look better than the sidecar earns.
+// --malloc steady (the default since session 9) starts every server with
+// GLIBC_TUNABLES that stop glibc from giving the top of its heap back to the
+// kernel and from moving its mmap threshold (MALLOC_STEADY, load.mjs). Without
+// them a server's cost can depend on its heap's history: the bare server,
+// whose every socket read allocates a zero-filled 64 KiB buffer and frees it
+// soon after, then took ~5 page faults per 26.5 KB request and ~45 µs
+// instead of ~22 µs after the 1- and 10-span cells, while the sidecar, which
+// keeps its buffers longer, ran at the same cost either way
+// (bench/sidecar/bare-heap.mjs). --malloc default leaves glibc's defaults (the
+// runs before session 9).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { busiestThreadSeconds, cells as makeCells, cpuSeconds, metric, protobufBody, threadCpuSeconds, waitForwarded, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { MALLOC_STEADY, busiestThreadSeconds, cells as makeCells, cpuSeconds, metric, protobufBody, threadCpuSeconds, waitForwarded, withSteadyMalloc, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { flagReader } from '../lib/args.mjs';
 import { median } from '../lib/stats.mjs';
 import { spawnListening, stopChild } from '../lib/process.mjs';
@@ -65,9 +75,13 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
+const mallocMode = flag('malloc', 'steady');
+if (mallocMode !== 'steady' && mallocMode !== 'default') throw new Error(`--malloc expects steady or default, found '${mallocMode}'`);
+const serverEnv = mallocMode === 'steady' ? withSteadyMalloc(process.env) : process.env;
+
 async function start(argv) {
   const { child, ready } = spawnListening(argv, {
-    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}), ...(compression !== undefined ? { TRACEKIT_UPSTREAM_COMPRESSION: compression } : {}) },
+    env: { ...serverEnv, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}), ...(compression !== undefined ? { TRACEKIT_UPSTREAM_COMPRESSION: compression } : {}) },
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -221,7 +235,7 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? ['relay floor'] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}; bare server ${bareOldSpace === undefined ? 'with V8 defaults' : `with --initial-old-space-size=${bareOldSpace}`}.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? ['relay floor'] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}; bare server ${bareOldSpace === undefined ? 'with V8 defaults' : `with --initial-old-space-size=${bareOldSpace}`}; every server ${mallocMode === 'steady' ? `with GLIBC_TUNABLES=${MALLOC_STEADY}` : "with glibc's malloc defaults"}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
 lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}${checkingFloor ? ' checking floor req/s | checking floor ratio | checking floor CPU µs/request |' : ''}`);

@@ -131,11 +131,31 @@ export async function wrk({ url, script, bodyPrefix, contentType, connections, s
   };
 }
 
+/**
+ * glibc tunables that keep a process's heap steady: the top of the heap is not
+ * given back to the kernel (so freed buffers are not faulted in, zeroed, again
+ * on the next allocation) and the mmap threshold does not move with the sizes
+ * freed. ingest.mjs starts every server with them (bench/sidecar/bare-heap.mjs
+ * measures why).
+ */
+export const MALLOC_STEADY = 'glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=4194304';
+
+/** `env` with MALLOC_STEADY added to any GLIBC_TUNABLES it already has. */
+export function withSteadyMalloc(env) {
+  return { ...env, GLIBC_TUNABLES: [env.GLIBC_TUNABLES, MALLOC_STEADY].filter(Boolean).join(':') };
+}
+
 /** user+system CPU seconds of a process (all its threads: zlib work runs on the libuv pool). */
 export async function cpuSeconds(pid) {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Minor page faults of a process so far (all its threads). */
+export async function minorFaults(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
 }
 
 /**

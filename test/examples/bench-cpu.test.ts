@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 // The sidecar benchmarks compare a relay's busiest thread with the thread
@@ -13,6 +15,8 @@ const load = (await import(pathToFileURL(path.join(root, 'bench/sidecar/load.mjs
   cpuSeconds(pid: number): Promise<number>;
   threadCpuSeconds(pid: number): Map<string, number>;
   busiestThreadSeconds(before: Map<string, number>, after: Map<string, number>): number;
+  minorFaults(pid: number): Promise<number>;
+  withSteadyMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 };
 
 describe('bench CPU readings', () => {
@@ -46,5 +50,45 @@ describe('bench CPU readings', () => {
     expect(processSeconds).toBeGreaterThan(0.2);
     expect(busiest).toBeGreaterThan(0.7 * processSeconds);
     expect(allThreads).toBeLessThanOrEqual(processSeconds + 0.05);
+  });
+
+  it('counts the pages a process touches for the first time as minor faults', async () => {
+    // 32 MiB allocated (malloc maps it fresh) and one byte written per 4 KiB page: 8,192 pages faulted in.
+    const program = `
+      process.stdin.once('data', () => {
+        const b = Buffer.allocUnsafeSlow(32 * 1024 * 1024);
+        for (let i = 0; i < b.length; i += 4096) b[i] = 1;
+        globalThis.kept = b;
+        process.stdout.write('done\\n');
+      });
+      process.stdout.write('ready\\n');`;
+    const child = spawn(process.execPath, ['-e', program], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    expect((await lines.next()).value).toBe('ready');
+    const before = await load.minorFaults(child.pid!);
+    child.stdin!.write('go\n');
+    expect((await lines.next()).value).toBe('done');
+    const after = await load.minorFaults(child.pid!);
+    child.kill();
+    await once(child, 'exit');
+    expect(after - before).toBeGreaterThanOrEqual(7000);
+  });
+});
+
+// ingest.mjs starts its servers with MALLOC_STEADY: glibc ignores tunables it
+// does not know without a word, so their names are checked with the dynamic
+// loader's own listing of the values it would use.
+const loader = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'].find((file) => existsSync(file));
+const ci = process.env.CI === 'true';
+
+describe.skipIf(!loader && !ci)('MALLOC_STEADY', () => {
+  it('names tunables glibc takes, and keeps tunables already set', async () => {
+    if (!loader) throw new Error("expected glibc's dynamic loader (/lib64/ld-linux-x86-64.so.2) to check the tunables with; found none");
+    const env = load.withSteadyMalloc({ PATH: process.env.PATH, GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' });
+    const { stdout } = await promisify(execFile)(loader, ['--list-tunables'], { env });
+    const value = (name: string) => new RegExp(`^glibc\\.malloc\\.${name}: (0x[0-9a-f]+)`, 'm').exec(stdout)?.[1];
+    expect(value('trim_threshold')).toBe('0x40000000');
+    expect(value('mmap_threshold')).toBe('0x400000');
+    expect(value('arena_max')).toBe('0x2');
   });
 });
