@@ -6,15 +6,17 @@
 // spans, the PHP bootstrap's OTLP/JSON export), after an unmeasured warm-up
 // of each, wrk loads one then the other, alternating which goes first;
 // medians of req/s and of each server's CPU per request (user + system of
-// the process from /proc).
+// the process from /proc). Both start with MALLOC_STEADY (load.mjs), as in
+// ingest.mjs, so that neither's cost depends on its heap's history;
+// --malloc default leaves glibc's defaults.
 //
 // Usage (after `npm run build`, under the benchmark lock):
-//   flock /tmp/tracekit-bench.lock node bench/sidecar/http-layer.mjs [--rounds 5] [--duration 3] [--connections 8] [--cells 1,10,100,php]
+//   flock /tmp/tracekit-bench.lock node bench/sidecar/http-layer.mjs [--rounds 5] [--duration 3] [--connections 8] [--cells 1,10,100,php] [--malloc steady|default]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childStarter, cpuSeconds, pickCells, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { childStarter, cpuSeconds, pickCells, withSteadyMalloc, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { flagReader } from '../lib/args.mjs';
 import { median } from '../lib/stats.mjs';
 import { stopChild } from '../lib/process.mjs';
@@ -26,7 +28,9 @@ const rounds = positive('rounds', '5');
 const duration = positive('duration', '3');
 const connections = positive('connections', '8');
 const cells = pickCells(flag('cells', '1,10,100,php'));
-const startChild = childStarter();
+const mallocMode = flag('malloc', 'steady');
+if (mallocMode !== 'steady' && mallocMode !== 'default') throw new Error(`--malloc expects steady or default, found '${mallocMode}'`);
+const startChild = childStarter(mallocMode === 'steady' ? withSteadyMalloc(process.env) : process.env);
 const start = (script) => startChild([path.join(here, script), '0']);
 
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -64,7 +68,7 @@ try {
 }
 
 const lines = [
-  `Run: \`node bench/sidecar/http-layer.mjs ${args.join(' ')}\` on ${new Date().toISOString()}, Node ${process.version}, wrk -c${connections} ${duration}s per run, ${rounds} rounds alternating, medians; load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+  `Run: \`node bench/sidecar/http-layer.mjs ${args.join(' ')}\` on ${new Date().toISOString()}, Node ${process.version}, wrk -c${connections} ${duration}s per run, ${rounds} rounds alternating, medians; glibc ${mallocMode === 'steady' ? 'MALLOC_STEADY' : 'defaults'}; load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
   '',
   '| spans/request | mean body bytes | node:http req/s | tracekit http1 req/s | req/s ratio (per round) | node:http CPU µs/request | tracekit http1 CPU µs/request | CPU ratio |',
   '|---|---:|---:|---:|---:|---:|---:|---:|',

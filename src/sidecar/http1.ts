@@ -7,9 +7,9 @@ import { createServer, type Server, type Socket } from 'node:net';
  * queue it, answer), so node:http's per-request machinery (an IncomingMessage
  * stream, a ServerResponse, a parser callback per body chunk) was most of the
  * sidecar's CPU. Under wrk -c8 on this project's 2-core machine a server on
- * node:net that reads the same POSTs spent 13.6 µs per 316-byte request
- * against 20.7 µs for node:http, and 19–22 µs per 26.5 KB request against
- * 38–50 µs (bench/sidecar/http-layer.mjs measures it).
+ * node:net that reads the same POSTs spent 12.4 µs per 316-byte request
+ * against 15.8 µs for node:http, and 17.5 against 22.2 µs per 26.5 KB request
+ * (bench/sidecar/http-layer.mjs, both with steady glibc heaps).
  *
  * What it serves is what OTLP/HTTP clients send: requests with a
  * Content-Length or a chunked body, keep-alive, pipelining, `Expect:
