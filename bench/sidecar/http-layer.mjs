@@ -16,9 +16,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childStarter, cpuSeconds, pickCells, withSteadyMalloc, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { childStarter, pickCells, sideBySide, withSteadyMalloc } from './load.mjs';
 import { flagReader } from '../lib/args.mjs';
-import { median } from '../lib/stats.mjs';
 import { stopChild } from '../lib/process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,33 +34,10 @@ const start = (script) => startChild([path.join(here, script), '0']);
 
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const dir = await mkdtemp(path.join(tmpdir(), 'tracekit-http-layer-'));
-const script = await writePostScript(dir);
 const servers = { 'node:http': await start('sink.mjs'), 'tracekit http1': await start('http1-sink.mjs') };
-const names = Object.keys(servers);
-const rows = [];
+let rows;
 try {
-  for (const [index, cell] of cells.entries()) {
-    const { prefix, meanBytes } = await writeBodies(path.join(dir, `body-${index}-`), cell.make);
-    const load = async (server, seconds) => {
-      const run = await runWrk({ url: `http://127.0.0.1:${server.port}/v1/traces`, script, bodyPrefix: prefix, contentType: cell.contentType, connections, seconds });
-      if (run.non2xx > 0) throw new Error(`${run.non2xx} answers were not 200`);
-      return run;
-    };
-    for (const server of Object.values(servers)) await load(server, 1);
-    const runs = Object.fromEntries(names.map((n) => [n, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-        const server = servers[name];
-        const cpu0 = await cpuSeconds(server.child.pid);
-        const run = await load(server, duration);
-        runs[name].push({ rps: run.rps, cpu: (((await cpuSeconds(server.child.pid)) - cpu0) * 1e6) / run.requests });
-      }
-    }
-    const summary = (list) => ({ rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)) });
-    const [a, b] = names.map((n) => summary(runs[n]));
-    rows.push({ label: cell.label, meanBytes, a, b, ratios: runs[names[1]].map((r, i) => r.rps / runs[names[0]][i].rps) });
-    process.stderr.write(`${cell.label}: req/s ${a.rps.toFixed(0)} vs ${b.rps.toFixed(0)}, CPU µs/request ${a.cpu.toFixed(1)} vs ${b.cpu.toFixed(1)}\n`);
-  }
+  rows = await sideBySide({ servers, cells, rounds, duration, connections, dir, warmUp: true });
 } finally {
   for (const s of Object.values(servers)) await stopChild(s.child);
   await rm(dir, { recursive: true, force: true });
@@ -72,6 +48,9 @@ const lines = [
   '',
   '| spans/request | mean body bytes | node:http req/s | tracekit http1 req/s | req/s ratio (per round) | node:http CPU µs/request | tracekit http1 CPU µs/request | CPU ratio |',
   '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.label} | ${r.meanBytes} | ${r.a.rps.toFixed(0)} | ${r.b.rps.toFixed(0)} | ${(r.b.rps / r.a.rps).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${r.a.cpu.toFixed(1)} | ${r.b.cpu.toFixed(1)} | ${(r.b.cpu / r.a.cpu).toFixed(2)} |`),
+  ...rows.map(({ label, meanBytes, results: { 'node:http': a, 'tracekit http1': b } }) => {
+    const ratios = b.runs.map((r, i) => r.rps / a.runs[i].rps);
+    return `| ${label} | ${meanBytes} | ${a.rps.toFixed(0)} | ${b.rps.toFixed(0)} | ${(b.rps / a.rps).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(', ')}) | ${a.cpu.toFixed(1)} | ${b.cpu.toFixed(1)} | ${(b.cpu / a.cpu).toFixed(2)} |`;
+  }),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

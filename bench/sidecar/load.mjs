@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dbSpansJson, phpExportJson } from './bodies.mjs';
 import { spawnListening, threadCpuNanos } from '../lib/process.mjs';
+import { median } from '../lib/stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { jsonToProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
@@ -156,6 +157,44 @@ export async function cpuSeconds(pid) {
 export async function minorFaults(pid) {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
+/**
+ * Two or more servers that only answer (http-layer.mjs, bare-heap.mjs) side by
+ * side: per cell, after an unmeasured 1 s run of each when `warmUp`, `rounds`
+ * rounds of wrk loading each in turn, the order reversed every other round so
+ * that drift on a shared machine hits all. Returns per cell its label, mean
+ * body size and `results`: per server name, the runs and the medians of req/s, CPU per
+ * request (µs, the process from /proc) and minor page faults per request.
+ */
+export async function sideBySide({ servers, cells, rounds, duration, connections, dir, warmUp }) {
+  const script = await writePostScript(dir);
+  const names = Object.keys(servers);
+  const rows = [];
+  for (const [index, cell] of cells.entries()) {
+    const { prefix, meanBytes } = await writeBodies(path.join(dir, `body-${index}-`), cell.make);
+    const load = async ({ port }, seconds) => {
+      const run = await wrk({ url: `http://127.0.0.1:${port}/v1/traces`, script, bodyPrefix: prefix, contentType: cell.contentType, connections, seconds });
+      if (run.non2xx > 0) throw new Error(`${run.non2xx} answers were not 200`);
+      return run;
+    };
+    if (warmUp) for (const name of names) await load(servers[name], 1);
+    const runs = Object.fromEntries(names.map((name) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+        const { pid } = servers[name].child;
+        const cpu0 = await cpuSeconds(pid);
+        const faults0 = await minorFaults(pid);
+        const run = await load(servers[name], duration);
+        runs[name].push({ rps: run.rps, cpu: (((await cpuSeconds(pid)) - cpu0) * 1e6) / run.requests, faults: ((await minorFaults(pid)) - faults0) / run.requests });
+      }
+    }
+    const medians = (list) => ({ runs: list, rps: median(list.map((r) => r.rps)), cpu: median(list.map((r) => r.cpu)), faults: median(list.map((r) => r.faults)) });
+    const results = Object.fromEntries(names.map((name) => [name, medians(runs[name])]));
+    rows.push({ label: cell.label, meanBytes, results });
+    process.stderr.write(`${cell.label}: ${names.map((name) => `${name} ${results[name].rps.toFixed(0)} req/s, ${results[name].cpu.toFixed(1)} µs/request`).join('; ')}\n`);
+  }
+  return rows;
 }
 
 /**
