@@ -23,16 +23,14 @@
 // a relay that validates before it accepts reaches with those checkers.
 // --bare-old-space MiB starts the bare server with V8's
 // --initial-old-space-size=MiB, the floor the sidecar's thread starts with
-// (src/sidecar/thread.ts): without it, a bare server left idle for ~9 s
-// between its runs (as with --floor and --checking-floor in the rounds) can
-// spend much of its next run in full GCs, which makes it slower and the
-// ratio look better than the sidecar earns.
+// (src/sidecar/thread.ts). Session 8 added it taking the bare server's slow
+// runs for V8's full GCs after idle time; they were glibc's (--malloc).
 // --malloc steady (the default since session 9) starts every server with
 // GLIBC_TUNABLES that stop glibc from giving the top of its heap back to the
 // kernel and from moving its mmap threshold (MALLOC_STEADY, load.mjs). Without
 // them a server's cost can depend on its heap's history: the bare server,
 // whose every socket read allocates a zero-filled 64 KiB buffer and frees it
-// soon after, then took ~5 page faults per 26.5 KB request and ~45 µs
+// soon after, then took ~6 page faults per 26.5 KB request and ~47 µs
 // instead of ~22 µs after the 1- and 10-span cells, while the sidecar, which
 // keeps its buffers longer, ran at the same cost either way
 // (bench/sidecar/bare-heap.mjs). --malloc default leaves glibc's defaults (the
