@@ -3,7 +3,7 @@
 //
 //   node bench/sidecar/ingest.mjs [--duration 3] [--rounds 3] [--outage-seconds 15] [--spans 1,10,100]
 //                                 [--connections 1,8,32] [--compression gzip|none] [--gzip-level N] [--no-php] [--quick]
-//                                 [--floor] [--checking-floor] [--bare-old-space MiB] [--malloc steady|default]
+//                                 [--floor] [--floor-http node|http1] [--checking-floor] [--bare-old-space MiB] [--malloc steady|default]
 //
 // 1. Ingest: wrk POSTs the same OTLP/protobuf bodies (and, last, OTLP/JSON
 //    bodies shaped like the PHP bootstrap's export) to (a) a bare Node HTTP
@@ -17,7 +17,9 @@
 // --floor adds (c) bench/sidecar/relay-floor.mjs to every round: not tracekit,
 // the least a relay does (keep the body, forward batches; no validation,
 // transcoding, bound or spool), so that the sidecar's ratio can be read
-// against what relaying alone allows on this machine. --checking-floor adds
+// against what relaying alone allows on this machine; on node:http, or with
+// --floor-http http1 on the sidecar's own HTTP/1.1 server, which costs less
+// per request (relay-floor.mjs `http1`). --checking-floor adds
 // (d) the same relay on the sidecar's HTTP/1.1 server checking every body with
 // the sidecar's own checkers before answering (relay-floor.mjs `check`): what
 // a relay that validates before it accepts reaches with those checkers.
@@ -66,6 +68,8 @@ const concurrencies = list('connections', quick ? '8' : '1,8,32');
 const phpCell = !args.includes('--no-php');
 const floor = args.includes('--floor');
 const checkingFloor = args.includes('--checking-floor');
+const floorHttp = flag('floor-http', 'node');
+if (floorHttp !== 'node' && floorHttp !== 'http1') throw new Error(`--floor-http expects node or http1, found '${floorHttp}'`);
 const cells = makeCells(spanCounts, phpCell);
 
 const children = new Set();
@@ -126,7 +130,7 @@ try {
     const { spans, label, contentType } = cell;
     const { prefix: file, meanBytes } = await writeBodies(path.join(dir, `body-${cell.name}-`), cell.make);
     // Batches like the sidecar's: one upstream request per 5,000 spans; so one relay per body size.
-    const relay = floor ? await relayFloor(spans) : null;
+    const relay = floor ? await relayFloor(spans, floorHttp === 'http1' ? 'http1' : 'plain') : null;
     const checking = checkingFloor ? await relayFloor(spans, 'check') : null;
     for (const c of concurrencies) {
       const runs = { bare: [], sidecar: [], relay: [], checking: [] };
@@ -233,7 +237,7 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? ['relay floor'] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}; bare server ${bareOldSpace === undefined ? 'with V8 defaults' : `with --initial-old-space-size=${bareOldSpace}`}; every server ${mallocMode === 'steady' ? `with GLIBC_TUNABLES=${MALLOC_STEADY}` : "with glibc's malloc defaults"}.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? [`relay floor (${floorHttp === 'http1' ? "on the sidecar's HTTP/1.1 server" : 'on node:http'})`] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}; bare server ${bareOldSpace === undefined ? 'with V8 defaults' : `with --initial-old-space-size=${bareOldSpace}`}; every server ${mallocMode === 'steady' ? `with GLIBC_TUNABLES=${MALLOC_STEADY}` : "with glibc's malloc defaults"}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
 lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}${checkingFloor ? ' checking floor req/s | checking floor ratio | checking floor CPU µs/request |' : ''}`);

@@ -7,20 +7,24 @@
 // transcoding, queue bound, spool, retry or metrics: what the sidecar costs
 // above this is its own work, what this costs is relaying's.
 //
-// With `check` (the checking floor): the same relay on the sidecar's own
-// HTTP/1.1 server (src/sidecar/http1.ts), checking every body before it
-// answers with the sidecar's own checkers (validateProtobuf; JSON transcoded
-// to protobuf by jsonToProtobuf, and a 400 for a bad body), still without
-// queue bound, spool, retry or metrics: the least a relay that honours the
-// "validated before accepted" contract does with these checkers.
-//   node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS [check]
+// By default it runs on node:http. With `http1`: the same relay on the
+// sidecar's own HTTP/1.1 server (src/sidecar/http1.ts), which costs less per
+// request (bench/sidecar/http-layer.mjs): the least a relay does on the
+// cheapest HTTP layer this project has.
+// With `check` (the checking floor): the relay on the sidecar's HTTP/1.1
+// server, checking every body before it answers with the sidecar's own
+// checkers (validateProtobuf; JSON transcoded to protobuf by jsonToProtobuf,
+// and a 400 for a bad body), still without queue bound, spool, retry or
+// metrics: the least a relay that honours the "validated before accepted"
+// contract does with these checkers.
+//   node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS [plain|http1|check]
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [portArg = '0', upstreamArg, batchArg = '50', mode = 'plain'] = process.argv.slice(2);
-if (upstreamArg === undefined || (mode !== 'plain' && mode !== 'check')) {
-  process.stderr.write('usage: node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS [check]\n');
+if (upstreamArg === undefined || !['plain', 'http1', 'check'].includes(mode)) {
+  process.stderr.write('usage: node bench/sidecar/relay-floor.mjs PORT UPSTREAM_URL BATCH_REQUESTS [plain|http1|check]\n');
   process.exit(2);
 }
 const upstream = new URL('/v1/traces', upstreamArg);
@@ -57,7 +61,7 @@ function keep(type, body) {
 
 const listening = (server) => () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`);
 
-if (mode === 'check') {
+if (mode === 'check' || mode === 'http1') {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const { createHttp1Server } = await import(path.join(root, 'dist/src/sidecar/http1.js'));
   const { jsonToProtobuf, validateProtobuf, SIGNALS } = await import(path.join(root, 'dist/src/otlp/index.js'));
@@ -65,6 +69,13 @@ if (mode === 'check') {
   const server = createHttp1Server(
     (req, res) => {
       const json = req.headers['content-type'] === 'application/json';
+      if (mode === 'http1') {
+        // As the plain relay: kept as it came (JSON bodies joined as JSON when forwarded).
+        keep(json ? 'application/json' : 'application/x-protobuf', req.body);
+        res.writeHead(200, json ? ['content-type', 'application/json'] : ['content-type', 'application/x-protobuf']);
+        res.end(json ? '{}' : undefined);
+        return;
+      }
       try {
         // Checked bodies are all protobuf: JSON is transcoded as the sidecar does.
         if (json) keep('application/x-protobuf', Buffer.from(jsonToProtobuf(type, req.body).bytes));

@@ -78,10 +78,10 @@ describe.skipIf(php === null)('bench/audit/floor.mjs: the minimal lexer', () => 
 });
 
 /**
- * Starts bench/sidecar/relay-floor.mjs (plain, or `check`) in front of a capturing upstream, batching every
+ * Starts bench/sidecar/relay-floor.mjs (plain, http1 or check) in front of a capturing upstream, batching every
  * two requests; `post` sends it one body. Stopped in afterAll.
  */
-function relayFloor(mode: 'plain' | 'check') {
+function relayFloor(mode: 'plain' | 'http1' | 'check') {
   const state = { upstream: null as Awaited<ReturnType<typeof capture>> | null, relay: null as ReturnType<typeof spawn> | null, port: 0 };
   beforeAll(async () => {
     state.upstream = await capture({ port: 0 });
@@ -103,8 +103,8 @@ function relayFloor(mode: 'plain' | 'check') {
   };
 }
 
-describe('bench/sidecar/relay-floor.mjs: forwards everything it acknowledges', () => {
-  const { post, received } = relayFloor('plain');
+describe.each(['plain', 'http1'] as const)('bench/sidecar/relay-floor.mjs %s: forwards everything it acknowledges', (mode) => {
+  const { post, received } = relayFloor(mode);
 
   it('answers as the sidecar does and sends two protobuf bodies as one concatenated request', async () => {
     const a = Buffer.from([0x0a, 0x02, 0x0a, 0x00]);
