@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childStarter, pickCells, sideBySide, withSteadyMalloc } from './load.mjs';
+import { childStarter, mallocOption, pickCells, sideBySide } from './load.mjs';
 import { flagReader } from '../lib/args.mjs';
 import { stopChild } from '../lib/process.mjs';
 
@@ -27,9 +27,8 @@ const rounds = positive('rounds', '5');
 const duration = positive('duration', '3');
 const connections = positive('connections', '8');
 const cells = pickCells(flag('cells', '1,10,100,php'));
-const mallocMode = flag('malloc', 'steady');
-if (mallocMode !== 'steady' && mallocMode !== 'default') throw new Error(`--malloc expects steady or default, found '${mallocMode}'`);
-const startChild = childStarter(mallocMode === 'steady' ? withSteadyMalloc(process.env) : process.env);
+const malloc = mallocOption(flag);
+const startChild = childStarter(malloc.env);
 const start = (script) => startChild([path.join(here, script), '0']);
 
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -44,7 +43,7 @@ try {
 }
 
 const lines = [
-  `Run: \`node bench/sidecar/http-layer.mjs ${args.join(' ')}\` on ${new Date().toISOString()}, Node ${process.version}, wrk -c${connections} ${duration}s per run, ${rounds} rounds alternating, medians; glibc ${mallocMode === 'steady' ? 'MALLOC_STEADY' : 'defaults'}; load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+  `Run: \`node bench/sidecar/http-layer.mjs ${args.join(' ')}\` on ${new Date().toISOString()}, Node ${process.version}, wrk -c${connections} ${duration}s per run, ${rounds} rounds alternating, medians; glibc ${malloc.mode === 'steady' ? 'MALLOC_STEADY' : 'defaults'}; load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
   '',
   '| spans/request | mean body bytes | node:http req/s | tracekit http1 req/s | req/s ratio (per round) | node:http CPU µs/request | tracekit http1 CPU µs/request | CPU ratio |',
   '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -41,7 +41,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MALLOC_STEADY, busiestThreadSeconds, cells as makeCells, cpuSeconds, metric, protobufBody, threadCpuSeconds, waitForwarded, withSteadyMalloc, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
+import { MALLOC_STEADY, busiestThreadSeconds, cells as makeCells, cpuSeconds, metric, protobufBody, threadCpuSeconds, waitForwarded, mallocOption, wrk as runWrk, writeBodies, writePostScript } from './load.mjs';
 import { flagReader } from '../lib/args.mjs';
 import { median } from '../lib/stats.mjs';
 import { spawnListening, stopChild } from '../lib/process.mjs';
@@ -77,13 +77,11 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-const mallocMode = flag('malloc', 'steady');
-if (mallocMode !== 'steady' && mallocMode !== 'default') throw new Error(`--malloc expects steady or default, found '${mallocMode}'`);
-const serverEnv = mallocMode === 'steady' ? withSteadyMalloc(process.env) : process.env;
+const malloc = mallocOption(flag);
 
 async function start(argv) {
   const { child, ready } = spawnListening(argv, {
-    env: { ...serverEnv, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}), ...(compression !== undefined ? { TRACEKIT_UPSTREAM_COMPRESSION: compression } : {}) },
+    env: { ...malloc.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TRACEKIT_UPSTREAM: '', ...(gzipLevel !== undefined ? { TRACEKIT_UPSTREAM_GZIP_LEVEL: gzipLevel } : {}), ...(compression !== undefined ? { TRACEKIT_UPSTREAM_COMPRESSION: compression } : {}) },
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -237,7 +235,7 @@ await rm(dir, { recursive: true, force: true });
 
 // -- report ------------------------------------------------------------------
 const lines = [];
-lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? [`relay floor (${floorHttp === 'http1' ? "on the sidecar's HTTP/1.1 server" : 'on node:http'})`] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}; bare server ${bareOldSpace === undefined ? 'with V8 defaults' : `with --initial-old-space-size=${bareOldSpace}`}; every server ${mallocMode === 'steady' ? `with GLIBC_TUNABLES=${MALLOC_STEADY}` : "with glibc's malloc defaults"}.`);
+lines.push(`Run: \`node bench/sidecar/ingest.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, wrk ${duration}s per run, ${rounds} rounds per cell alternating ${['bare', 'sidecar', ...(floor ? [`relay floor (${floorHttp === 'http1' ? "on the sidecar's HTTP/1.1 server" : 'on node:http'})`] : []), ...(checkingFloor ? ['checking floor'] : [])].join('/')} order, medians (ratio = median of the per-round ratios), same machine; sidecar upstream compression ${compression ?? 'default (none)'}${gzipLevel !== undefined ? `, gzip level ${gzipLevel}` : ''}; bare server ${bareOldSpace === undefined ? 'with V8 defaults' : `with --initial-old-space-size=${bareOldSpace}`}; every server ${malloc.mode === 'steady' ? `with GLIBC_TUNABLES=${MALLOC_STEADY}` : "with glibc's malloc defaults"}.`);
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}); load average before / after: ${loadBefore} / ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 lines.push('');
 lines.push(`| spans/request | mean body bytes | connections | bare req/s | sidecar req/s | ratio | sidecar spans/s | bare p50 / p99 ms | sidecar p50 / p99 ms | CPU µs/request bare / sidecar | upstream requests per 5,000 spans |${floor ? ' relay floor req/s | floor ratio | floor CPU µs/request |' : ''}${checkingFloor ? ' checking floor req/s | checking floor ratio | checking floor CPU µs/request |' : ''}`);

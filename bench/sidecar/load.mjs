@@ -146,6 +146,17 @@ export function withSteadyMalloc(env) {
   return { ...env, GLIBC_TUNABLES: [env.GLIBC_TUNABLES, MALLOC_STEADY].filter(Boolean).join(':') };
 }
 
+/**
+ * The benchmarks' --malloc steady|default option (steady unless given), read
+ * with a flagReader's `flag`: the mode, and the environment its servers start
+ * with (MALLOC_STEADY added, or this process's as it is).
+ */
+export function mallocOption(flag) {
+  const mode = flag('malloc', 'steady');
+  if (mode !== 'steady' && mode !== 'default') throw new Error(`--malloc expects steady or default, found '${mode}'`);
+  return { mode, env: mode === 'steady' ? withSteadyMalloc(process.env) : process.env };
+}
+
 /** user+system CPU seconds of a process (all its threads: zlib work runs on the libuv pool). */
 export async function cpuSeconds(pid) {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
